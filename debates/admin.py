@@ -1,0 +1,72 @@
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import Debate, Member, MemberIdentifier, SourceFile, Speech
+
+
+class MemberIdentifierInline(admin.TabularInline):
+    model = MemberIdentifier
+    extra = 0
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "party", "constituency", "house"]
+    list_filter = ["house", "party"]
+    search_fields = ["name", "sort_name", "constituency", "identifiers__value"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MemberIdentifierInline]
+
+
+class SpeechInline(admin.StackedInline):
+    model = Speech
+    extra = 0
+    fields = ["position", "speaker_name", "speaker_role", "member", "text"]
+    raw_id_fields = ["member"]
+    show_change_link = True
+
+
+@admin.register(Debate)
+class DebateAdmin(admin.ModelAdmin):
+    list_display = ["title", "date", "house", "kind", "source_file"]
+    list_filter = ["house", "kind", "date"]
+    search_fields = ["title", "source_reference"]
+    date_hierarchy = "date"
+    prepopulated_fields = {"slug": ["title"]}
+    raw_id_fields = ["source_file"]
+    inlines = [SpeechInline]
+
+
+@admin.register(Speech)
+class SpeechAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "speaker_name", "member", "debate_date"]
+    list_filter = ["debate__house"]
+    list_select_related = ["debate", "member"]
+    search_fields = ["speaker_name", "text", "debate__title"]
+    raw_id_fields = ["debate", "member"]
+
+    @admin.display(ordering="debate__date", description="date")
+    def debate_date(self, speech):
+        return speech.debate.date
+
+
+@admin.register(SourceFile)
+class SourceFileAdmin(admin.ModelAdmin):
+    list_display = ["name", "format", "size", "loaded_at", "short_sha256"]
+    list_filter = ["format"]
+    search_fields = ["name", "sha256"]
+    readonly_fields = ["name", "sha256", "size", "format", "loaded_at", "download"]
+    exclude = ["raw"]
+
+    @admin.display(description="sha256")
+    def short_sha256(self, source):
+        return source.sha256[:12]
+
+    @admin.display(description="raw file")
+    def download(self, source):
+        return format_html(
+            '<a href="{}">Download the file as loaded</a>', source.get_absolute_url()
+        )
+
+    def has_add_permission(self, request):
+        return False  # files arrive through load_transcripts (and the upload page)

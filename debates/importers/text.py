@@ -1,0 +1,58 @@
+"""Text helpers shared by the importers: decoding, whitespace and the clean-up of lines that
+a sentence splitter broke after an abbreviation."""
+
+import re
+
+from .transcript import ParseError
+
+# Abbreviations that never end a sentence in Hansard. A line ending in one of them was broken
+# by a sentence splitter: "The hon." / "Gentleman makes a plea ..." is one sentence.
+_BROKEN_AFTER = re.compile(r"(?:\b(?:hon|Hon|Mr|Mrs|Ms|Dr|Rt|St|Prof)\.)$")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" +([.,;:?!)\]])")
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark); anything else is refused with the line."""
+    if b"\x00" in raw[:8192]:
+        raise ParseError("this looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ParseError(
+            f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
+            line=line,
+        ) from None
+
+
+def normalise_space(text: str) -> str:
+    """One space between words, none before closing punctuation, none at the ends."""
+    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+
+
+def ends_with_unfinished_abbreviation(line: str) -> bool:
+    return bool(_BROKEN_AFTER.search(line))
+
+
+def rejoin_broken_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join each line that ends with an abbreviation such as "hon." to the line after it.
+
+    Takes and returns (line number, text) pairs; a joined sentence keeps the number of the
+    line it starts on.
+    """
+    joined: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for number, text in lines:
+        if pending is not None:
+            number, text = pending[0], f"{pending[1]} {text}"
+            pending = None
+        if ends_with_unfinished_abbreviation(text):
+            pending = (number, text)
+        else:
+            joined.append((number, text))
+    if pending is not None:
+        joined.append(pending)
+    return joined

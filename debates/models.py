@@ -1,0 +1,264 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+
+class House(models.TextChoices):
+    COMMONS = "commons", "House of Commons"
+    LORDS = "lords", "House of Lords"
+    WESTMINSTER_HALL = "westminster-hall", "Westminster Hall"
+    OTHER = "other", "Other"
+
+
+# The abbreviations of the official citation: "HC Deb 26 March 2024", "HL Deb ...", "WH Deb ...".
+CITATION_PREFIX = {House.COMMONS: "HC", House.LORDS: "HL", House.WESTMINSTER_HALL: "WH"}
+
+
+class DebateKind(models.TextChoices):
+    DEBATE = "debate", "Debate"
+    STATEMENT = "statement", "Ministerial statement"
+    URGENT_QUESTION = "urgent-question", "Urgent question"
+    ORAL_QUESTIONS = "oral-questions", "Oral questions"
+    WRITTEN_STATEMENT = "written-statement", "Written statement"
+    BILL = "bill", "Bill"
+    PETITION = "petition", "Petition"
+    POINT_OF_ORDER = "point-of-order", "Point of order"
+    OTHER = "other", "Other"
+
+
+class SourceFile(models.Model):
+    """A file as it was given to us: the raw bytes are kept in the database so that they are
+    written (or rolled back) in the same transaction as the debates parsed from them."""
+
+    name = models.CharField(max_length=255, help_text="File name as uploaded or loaded.")
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=32, help_text="Format detected when it was loaded.")
+    raw = models.BinaryField()
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.sha256[:12]})"
+
+    def get_absolute_url(self):
+        return reverse("debates:source-file", kwargs={"sha256": self.sha256})
+
+
+class MemberQuerySet(models.QuerySet):
+    def with_speech_counts(self):
+        return self.annotate(speech_count=models.Count("speeches"))
+
+
+class Member(models.Model):
+    name = models.CharField(max_length=200, help_text='As usually printed, e.g. "Andrew Mitchell".')
+    sort_name = models.CharField(max_length=200, help_text='e.g. "Mitchell, Andrew".')
+    slug = models.SlugField(max_length=200, unique=True)
+    party = models.CharField(max_length=100, blank=True)
+    constituency = models.CharField(max_length=200, blank=True)
+    house = models.CharField(max_length=20, choices=House.choices, default=House.COMMONS)
+    start_date = models.DateField(null=True, blank=True, help_text="Start of service, if known.")
+    end_date = models.DateField(null=True, blank=True, help_text="End of service, if known.")
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_name", "name"]
+        indexes = [
+            # The members list is ordered by sort name.
+            models.Index(fields=["sort_name", "name"], name="member_sort_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("debates:member", kwargs={"slug": self.slug})
+
+
+class MemberIdentifier(models.Model):
+    """An id a source gives a member: a ParlParse person or member id, an MNIS id, ...
+    Importers resolve speakers through these, so one person may carry several."""
+
+    class Scheme(models.TextChoices):
+        PARLPARSE_PERSON = "parlparse-person", "ParlParse person id"
+        PARLPARSE_MEMBER = "parlparse-member", "ParlParse member id"
+        MNIS = "mnis", "MNIS id"
+        OTHER = "other", "Other"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=32, choices=Scheme.choices)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "value"], name="member_identifier_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()} {self.value}"
+
+
+class DebateQuerySet(models.QuerySet):
+    def on_date(self, date):
+        return self.filter(date=date)
+
+    def in_month(self, year, month):
+        return self.filter(date__year=year, date__month=month)
+
+    def with_speech_counts(self):
+        return self.annotate(speech_count=models.Count("speeches"))
+
+    def latest_first(self):
+        return self.order_by("-date", "-id")
+
+
+class Debate(models.Model):
+    title = models.CharField(max_length=500)
+    date = models.DateField()
+    house = models.CharField(max_length=20, choices=House.choices, default=House.COMMONS)
+    kind = models.CharField(max_length=30, choices=DebateKind.choices, default=DebateKind.DEBATE)
+    slug = models.SlugField(max_length=200)
+    source_reference = models.CharField(
+        max_length=500, blank=True, help_text="Official id or URL of the record, where known."
+    )
+    source_file = models.ForeignKey(
+        SourceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="debates"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DebateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            # The debate URL is /debates/<date>/<slug>/.
+            models.UniqueConstraint(fields=["date", "slug"], name="debate_date_slug_unique"),
+        ]
+        indexes = [
+            # Home page (latest debates), archive months and previous/next navigation.
+            models.Index(fields=["-date", "-id"], name="debate_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.date:%d %B %Y})"
+
+    def get_absolute_url(self):
+        return reverse("debates:detail", kwargs={"date": self.date, "slug": self.slug})
+
+    @property
+    def citation(self):
+        """The official style, e.g. "HC Deb 26 March 2024"."""
+        prefix = CITATION_PREFIX.get(self.house)
+        day = f"{self.date.day} {self.date:%B %Y}"
+        return f"{prefix} Deb {day}" if prefix else f"{self.get_house_display()}, {day}"
+
+    def get_previous(self):
+        return (
+            Debate.objects.filter(
+                models.Q(date__lt=self.date) | models.Q(date=self.date, id__lt=self.id)
+            )
+            .order_by("-date", "-id")
+            .first()
+        )
+
+    def get_next(self):
+        return (
+            Debate.objects.filter(
+                models.Q(date__gt=self.date) | models.Q(date=self.date, id__gt=self.id)
+            )
+            .order_by("date", "id")
+            .first()
+        )
+
+
+class SpeechQuerySet(models.QuerySet):
+    def with_context(self):
+        """What a speech needs to be shown outside its debate page, in one query."""
+        return self.select_related("debate", "member")
+
+    def newest_first(self):
+        return self.order_by("-debate__date", "-debate_id", "-position")
+
+
+class Speech(models.Model):
+    """One turn of speaking. `text` keeps the structure of the record: paragraphs are
+    separated by a blank line and each sentence is on a line of its own, so that every
+    sentence can be addressed (see `paragraphs` and `sentences`)."""
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="speeches")
+    position = models.PositiveIntegerField(help_text="Order within the debate, from 1.")
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="speeches",
+        db_index=False,  # covered by speech_member_debate_idx
+    )
+    speaker_name = models.CharField(
+        max_length=300, blank=True, help_text="As printed; empty when the record names nobody."
+    )
+    speaker_role = models.CharField(
+        max_length=300, blank=True, help_text='Office as printed, e.g. "The Minister of State".'
+    )
+    text = models.TextField()
+
+    objects = SpeechQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["debate", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debate", "position"], name="speech_debate_position_unique"
+            ),
+        ]
+        indexes = [
+            # The member page (a member's speeches) and the members list (speech counts).
+            models.Index(fields=["member", "debate"], name="speech_member_debate_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.debate.title} #{self.position}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "debates:speech",
+            kwargs={"date": self.debate.date, "slug": self.debate.slug, "position": self.position},
+        )
+
+    @property
+    def anchor(self):
+        return f"s{self.position}"
+
+    def get_debate_url(self):
+        """The speech in place in its debate page."""
+        return f"{self.debate.get_absolute_url()}#{self.anchor}"
+
+    @cached_property
+    def paragraphs(self) -> list[list[str]]:
+        return [para.splitlines() for para in self.text.split("\n\n") if para.strip()]
+
+    @cached_property
+    def numbered_paragraphs(self) -> list[list[tuple[int, str]]]:
+        """Paragraphs of (sentence number, sentence); numbers run from 1 through the speech."""
+        numbered, n = [], 0
+        for paragraph in self.paragraphs:
+            row = []
+            for sentence in paragraph:
+                n += 1
+                row.append((n, sentence))
+            numbered.append(row)
+        return numbered
+
+    @property
+    def sentences(self) -> list[str]:
+        return [sentence for paragraph in self.paragraphs for sentence in paragraph]
+
+    @property
+    def display_speaker(self):
+        if self.member_id:
+            return self.member.name
+        return self.speaker_name or "speaker not recorded"
