@@ -64,10 +64,15 @@ class Command(BaseCommand):
         if failures:
             counted = f"{counted}, {len(failures)} failed" if counted else f"{len(failures)} failed"
         verb = "Would write" if dry_run else "Wrote"
-        self.stdout.write(
-            f"{_plural(totals['files'], 'file')}: {counted}. {verb} {_plural(totals['debates'], 'debate')},"
-            f" {_plural(totals['speeches'], 'speech')}, {_plural(totals['sentences'], 'sentence')}."
+        written = ", ".join(
+            _plural(totals[key], word)
+            for key, word in [
+                ("debates", "debate"),
+                ("speeches", "speech"),
+                ("sentences", "sentence"),
+            ]
         )
+        self.stdout.write(f"{_plural(totals['files'], 'file')}: {counted}. {verb} {written}.")
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if failures:
