@@ -148,3 +148,5 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+TEST_RUNNER = "tests.runner.ChamberTestRunner"

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from search import indexing as search_index
+
 from .importers import detect
 from .importers.transcript import DebateMetadata, ParsedDebate, ParsedTranscript, ParseError
 from .models import CITATION_PREFIX, Debate, DebateKind, House, MemberIdentifier, SourceFile, Speech
@@ -77,11 +79,17 @@ def load_file(
     if dry_run:
         return result
     with transaction.atomic():
+        old = Speech.objects.filter(debate__in=[debate.id for debate in superseded])
+        removed_speech_ids = list(old.values_list("id", flat=True))
         Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
         source = existing or SourceFile(name=name, sha256=sha256, size=len(raw), raw=raw)
         source.name, source.format = name, parsed.format
         source.save()
         result.debates = load_transcript(parsed, source=source)
+        search_index.schedule_sync(
+            debate_ids=[debate.id for debate in result.debates],
+            removed_speech_ids=removed_speech_ids,
+        )
     return result
 
 

@@ -1,2 +1,19 @@
+from django.urls import path, register_converter
+
+from . import views
+from .converters import IsoDateConverter
+
+register_converter(IsoDateConverter, "isodate")
+
 app_name = "debates"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("debates/", views.archive, name="archive"),
+    path("debates/<int:year>/<int:month>/", views.month, name="month"),
+    path("debates/<isodate:date>/", views.day, name="day"),
+    path("debates/<isodate:date>/<slug:slug>/", views.debate_detail, name="detail"),
+    path("debates/<isodate:date>/<slug:slug>/<int:position>/", views.speech_detail, name="speech"),
+    path("members/", views.MemberListView.as_view(), name="members"),
+    path("members/<slug:slug>/", views.member_detail, name="member"),
+    path("sources/<str:sha256>/", views.source_file, name="source-file"),
+]

@@ -1,0 +1,48 @@
+# Chamber: `make run` sets everything up and serves the seed debates; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+CHROMIUM ?= /usr/bin/chromium
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run setup install chromium test test-postgres lint format clean
+
+run: setup
+	$(MANAGE) runserver $(HOST)
+
+setup: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_transcripts fixtures/seeds
+	$(MANAGE) rebuild_index --noinput
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# Browser tests drive the system Chromium (never `playwright install`, which downloads one).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Chromium for the browser tests (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; }
+
+test: install chromium
+	$(MANAGE) test tests --noinput --parallel 1
+
+test-postgres:
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(MAKE) test
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var

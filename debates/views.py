@@ -1,0 +1,163 @@
+import calendar
+import datetime
+from itertools import groupby
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.generic import ListView
+
+from .models import Debate, Member, SourceFile, Speech
+
+LATEST_DEBATES = 10
+SPEECHES_PER_PAGE = 20
+
+
+def home(request):
+    debates = Debate.objects.all()
+    counts = {
+        "debates": debates.count(),
+        "sitting_days": debates.values("date").distinct().count(),
+        "speeches": Speech.objects.count(),
+        "members": Member.objects.count(),
+    }
+    latest = debates.latest_first().with_speech_counts()[:LATEST_DEBATES]
+    return render(request, "debates/home.html", {"counts": counts, "latest": latest})
+
+
+def archive(request):
+    """Every year and month that has a sitting, with its number of debates."""
+    months = (
+        Debate.objects.annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values("year", "month")
+        .annotate(debates=Count("id"), days=Count("date", distinct=True))
+        .order_by("-year", "-month")
+    )
+    years = [
+        {
+            "year": year,
+            "months": [{**row, "first": datetime.date(year, row["month"], 1)} for row in rows],
+        }
+        for year, rows in groupby(months, key=lambda row: row["year"])
+    ]
+    return render(request, "debates/debate_archive.html", {"years": years})
+
+
+def month(request, year, month):
+    if not (1 <= month <= 12 and datetime.MINYEAR <= year <= datetime.MAXYEAR):
+        raise Http404("There is no such month.")
+    debates = Debate.objects.in_month(year, month).with_speech_counts().order_by("date", "id")
+    days = [(date, list(rows)) for date, rows in groupby(debates, key=lambda d: d.date)]
+    first = datetime.date(year, month, 1)
+    last = first.replace(day=calendar.monthrange(year, month)[1])
+    before = Debate.objects.filter(date__lt=first).order_by("-date").first()
+    after = Debate.objects.filter(date__gt=last).order_by("date").first()
+    context = {
+        "first": first,
+        "days": days,
+        "pager": _pager(
+            "Months with debates",
+            before and (_month_url(before.date), f"{before.date:%B %Y}"),
+            after and (_month_url(after.date), f"{after.date:%B %Y}"),
+        ),
+    }
+    return render(request, "debates/debate_month.html", context)
+
+
+def day(request, date):
+    debates = list(Debate.objects.on_date(date).with_speech_counts().order_by("id"))
+    if not debates:
+        raise Http404(f"Nothing is recorded for {date.day} {date:%B %Y}.")
+    before = Debate.objects.filter(date__lt=date).order_by("-date").first()
+    after = Debate.objects.filter(date__gt=date).order_by("date").first()
+    context = {
+        "date": date,
+        "debates": debates,
+        "pager": _pager(
+            "Sitting days",
+            before and (reverse("debates:day", args=[before.date]), _long_date(before.date)),
+            after and (reverse("debates:day", args=[after.date]), _long_date(after.date)),
+        ),
+    }
+    return render(request, "debates/debate_day.html", context)
+
+
+def debate_detail(request, date, slug):
+    debate = get_object_or_404(Debate.objects.select_related("source_file"), date=date, slug=slug)
+    speeches = debate.speeches.select_related("member").order_by("position")
+    before, after = debate.get_previous(), debate.get_next()
+    context = {
+        "debate": debate,
+        "speeches": speeches,
+        "pager": _pager(
+            "Debates",
+            before and (before.get_absolute_url(), f"{before.title}, {_long_date(before.date)}"),
+            after and (after.get_absolute_url(), f"{after.title}, {_long_date(after.date)}"),
+        ),
+    }
+    return render(request, "debates/debate_detail.html", context)
+
+
+def speech_detail(request, date, slug, position):
+    speech = get_object_or_404(
+        Speech.objects.with_context(), debate__date=date, debate__slug=slug, position=position
+    )
+    debate = speech.debate
+    positions = set(
+        debate.speeches.filter(position__in=[position - 1, position + 1]).values_list(
+            "position", flat=True
+        )
+    )
+    url = debate.get_absolute_url()
+    context = {
+        "speech": speech,
+        "debate": debate,
+        "pager": _pager(
+            "Speeches in this debate",
+            position - 1 in positions and (f"{url}{position - 1}/", "Previous speech"),
+            position + 1 in positions and (f"{url}{position + 1}/", "Next speech"),
+        ),
+    }
+    return render(request, "debates/speech_detail.html", context)
+
+
+class MemberListView(ListView):
+    template_name = "debates/member_list.html"
+    context_object_name = "members"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Member.objects.with_speech_counts().order_by("sort_name", "name")
+
+
+def member_detail(request, slug):
+    member = get_object_or_404(Member, slug=slug)
+    speeches = Speech.objects.filter(member=member).with_context().newest_first()
+    page = Paginator(speeches, SPEECHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "debates/member_detail.html", {"member": member, "page": page})
+
+
+def _pager(label, previous, following):
+    """Previous/next links for `_pager.html`: each a (url, text) pair or a false value."""
+    return {"label": label, "previous": previous or None, "next": following or None}
+
+
+def _month_url(date):
+    return reverse("debates:month", kwargs={"year": date.year, "month": date.month})
+
+
+def _long_date(date):
+    return f"{date:%A} {date.day} {date:%B %Y}"
+
+
+@staff_member_required
+def source_file(request, sha256):
+    source = get_object_or_404(SourceFile, sha256=sha256)
+    response = HttpResponse(bytes(source.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, source.name)
+    return response

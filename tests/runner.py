@@ -1,0 +1,21 @@
+"""The test runner: Django's, with a real Whoosh index in a temporary directory."""
+
+import shutil
+import tempfile
+
+from django.conf import settings
+from django.test.runner import DiscoverRunner
+from haystack import connections
+
+
+class ChamberTestRunner(DiscoverRunner):
+    def setup_test_environment(self, **kwargs):
+        super().setup_test_environment(**kwargs)
+        self.whoosh_path = tempfile.mkdtemp(prefix="chamber-whoosh-")
+        settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = self.whoosh_path
+        connections.connections_info["default"]["PATH"] = self.whoosh_path
+        connections.reload("default")
+
+    def teardown_test_environment(self, **kwargs):
+        shutil.rmtree(self.whoosh_path, ignore_errors=True)
+        super().teardown_test_environment(**kwargs)
