@@ -4,18 +4,23 @@ from haystack.query import SearchQuerySet
 MAX_QUERY_LENGTH = 500
 
 
+class QueryField(forms.CharField):
+    """Free text with control characters dropped before validation: they mean nothing to a
+    search, and a NUL byte would otherwise be refused outright."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        cleaned = "".join(ch if ch.isprintable() else " " for ch in value)
+        return " ".join(cleaned.split())
+
+
 class SpeechSearchForm(forms.Form):
-    q = forms.CharField(
+    q = QueryField(
         label="Search speeches",
         required=False,
         max_length=MAX_QUERY_LENGTH,
         error_messages={"max_length": "Please shorten your search to %(limit_value)d characters."},
     )
-
-    def clean_q(self):
-        # Control characters mean nothing to a search and upset some query parsers.
-        query = "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable() or ch == " ")
-        return " ".join(query.split())
 
     def search(self) -> SearchQuerySet:
         """Matching speeches, best first; with no query, every speech, newest first."""
