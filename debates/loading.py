@@ -82,8 +82,8 @@ def load_file(
         old = Speech.objects.filter(debate__in=[debate.id for debate in superseded])
         removed_speech_ids = list(old.values_list("id", flat=True))
         Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
-        source = existing or SourceFile(name=name, sha256=sha256, size=len(raw), raw=raw)
-        source.name, source.format = name, parsed.format
+        source = existing or SourceFile(sha256=sha256, size=len(raw), raw=raw)
+        source.name, source.format = _file_name(name), parsed.format
         source.save()
         result.debates = load_transcript(parsed, source=source)
         search_index.schedule_sync(
@@ -132,6 +132,21 @@ def _check(name: str, debate: ParsedDebate) -> None:
         )
     if not debate.speeches:
         raise LoadError(f"{name}: {debate.title!r} has no speeches")
+    for field_name in ("title", "source_reference"):
+        limit = Debate._meta.get_field(field_name).max_length
+        if len(getattr(debate, field_name)) > limit:
+            raise LoadError(
+                f"{name}: the {field_name.replace('_', ' ')} is longer than {limit} characters"
+            )
+
+
+def _file_name(name: str) -> str:
+    """The name as given, shortened to fit its column but keeping the extension."""
+    limit = SourceFile._meta.get_field("name").max_length
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem[: limit - len(suffix) - 2]}…{dot}{suffix}" if dot else name[: limit - 1] + "…"
 
 
 def _superseded(parsed: ParsedTranscript, source: SourceFile | None) -> list[Debate]:

@@ -35,7 +35,10 @@ def _metadata(name: str, entry) -> DebateMetadata:
         raise ParseError(
             f"manifest entry {name!r} has unknown fields: {', '.join(sorted(unknown))}"
         )
-    values = {key: str(value).strip() for key, value in entry.items()}
+    wrong = sorted(key for key, value in entry.items() if not isinstance(value, str))
+    if wrong:
+        raise ParseError(f"manifest entry {name!r}: {', '.join(wrong)} must be text")
+    values = {key: value.strip() for key, value in entry.items()}
     if "date" in values:
         values["date"] = parse_date(values["date"], where=f"manifest entry {name!r}")
     return DebateMetadata(**values)

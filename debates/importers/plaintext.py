@@ -7,7 +7,7 @@ change of speaker (see `turns`). Title, date, house and kind come from `DebateMe
 
 from dataclasses import dataclass
 
-from .text import decode, normalise_space, rejoin_broken_lines
+from .text import decode, normalise_space, rejoin_broken_lines, split_lines
 from .transcript import DebateMetadata, ParsedDebate, ParsedSpeech, ParsedTranscript, ParseError
 from .turns import split_into_turns
 
@@ -52,7 +52,7 @@ def _require(metadata: DebateMetadata) -> None:
 def _sentences(text: str) -> list[_Sentence]:
     """Non-blank lines as (line number, text), rejoined, each marked if a paragraph starts."""
     lines, paragraph_starts, after_blank = [], set(), True
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         line = normalise_space(line)
         if not line:
             after_blank = True

@@ -8,7 +8,7 @@ from .transcript import ParseError
 # Abbreviations that never end a sentence in Hansard. A line ending in one of them was broken
 # by a sentence splitter: "The hon." / "Gentleman makes a plea ..." is one sentence.
 _BROKEN_AFTER = re.compile(r"(?:\b(?:hon|Hon|Mr|Mrs|Ms|Dr|Rt|St|Prof)\.)$")
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2028\u2029\x85]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" +([.,;:?!)\]])")
 
@@ -20,11 +20,19 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
+        # utf-8-sig reports offsets after the byte-order mark it skipped.
+        offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw[:offset].count(b"\n") + 1
         raise ParseError(
-            f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
+            f"not valid UTF-8 (byte 0x{raw[offset]:02x}); save the file as UTF-8",
             line=line,
         ) from None
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as a reader counts them: at LF, CRLF or CR only (str.splitlines also breaks at
+    form feeds and Unicode separators, which would put line numbers out of step)."""
+    return re.split(r"\r\n|\r|\n", text)
 
 
 def normalise_space(text: str) -> str:

@@ -4,6 +4,7 @@ from dataclasses import replace as with_values
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from debates.importers.manifest import parse_date, parse_manifest
 from debates.importers.transcript import DebateMetadata, ParseError
@@ -47,8 +48,8 @@ class Command(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                 )
-            except (LoadError, OSError) as error:
-                failures.append(f"{path}: {error}" if isinstance(error, OSError) else str(error))
+            except (LoadError, OSError, DatabaseError) as error:
+                failures.append(f"{path}: {_reason(error, path.name)}")
                 self._progress_done()
                 self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
                 continue
@@ -143,6 +144,14 @@ class Command(BaseCommand):
     def _progress_done(self) -> None:
         if self.stderr.isatty():
             self.stderr.write("\r\033[K", ending="")
+
+
+def _reason(error: Exception, name: str) -> str:
+    if isinstance(error, DatabaseError):
+        return f"could not be written to the database ({error}); nothing was written"
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error).removeprefix(f"{name}: ")
 
 
 def _is_transcript(path: Path) -> bool:
