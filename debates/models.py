@@ -111,6 +111,14 @@ class DebateQuerySet(models.QuerySet):
     def with_speech_counts(self):
         return self.annotate(speech_count=models.Count("speeches"))
 
+    def sitting_before(self, date):
+        """The last date before `date` with a debate, or None."""
+        return self.filter(date__lt=date).order_by("-date").values_list("date", flat=True).first()
+
+    def sitting_after(self, date):
+        """The first date after `date` with a debate, or None."""
+        return self.filter(date__gt=date).order_by("date").values_list("date", flat=True).first()
+
     def latest_first(self):
         return self.order_by("-date", "-id")
 

@@ -55,15 +55,14 @@ def month(request, year, month):
     days = [(date, list(rows)) for date, rows in groupby(debates, key=lambda d: d.date)]
     first = datetime.date(year, month, 1)
     last = first.replace(day=calendar.monthrange(year, month)[1])
-    before = Debate.objects.filter(date__lt=first).order_by("-date").first()
-    after = Debate.objects.filter(date__gt=last).order_by("date").first()
+    before, after = Debate.objects.sitting_before(first), Debate.objects.sitting_after(last)
     context = {
         "first": first,
         "days": days,
         "pager": _pager(
             "Months with debates",
-            before and (_month_url(before.date), f"{before.date:%B %Y}"),
-            after and (_month_url(after.date), f"{after.date:%B %Y}"),
+            before and (_month_url(before), f"{before:%B %Y}"),
+            after and (_month_url(after), f"{after:%B %Y}"),
         ),
     }
     return render(request, "debates/debate_month.html", context)
@@ -73,15 +72,14 @@ def day(request, date):
     debates = list(Debate.objects.on_date(date).with_speech_counts().order_by("id"))
     if not debates:
         raise Http404(f"Nothing is recorded for {date.day} {date:%B %Y}.")
-    before = Debate.objects.filter(date__lt=date).order_by("-date").first()
-    after = Debate.objects.filter(date__gt=date).order_by("date").first()
+    before, after = Debate.objects.sitting_before(date), Debate.objects.sitting_after(date)
     context = {
         "date": date,
         "debates": debates,
         "pager": _pager(
             "Sitting days",
-            before and (reverse("debates:day", args=[before.date]), _long_date(before.date)),
-            after and (reverse("debates:day", args=[after.date]), _long_date(after.date)),
+            before and (reverse("debates:day", args=[before]), _long_date(before)),
+            after and (reverse("debates:day", args=[after]), _long_date(after)),
         ),
     }
     return render(request, "debates/debate_day.html", context)

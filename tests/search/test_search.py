@@ -1,6 +1,7 @@
 """Search through Haystack against a real Whoosh index in a temporary directory (see
 tests/runner.py), and the index following what `load_file` writes."""
 
+import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -9,8 +10,11 @@ from django.test import TestCase
 from haystack import connections
 from haystack.query import SearchQuerySet
 
+from debates.importers.manifest import parse_manifest
+from debates.importers.transcript import DebateMetadata
 from debates.loading import load_file
 from debates.models import Speech
+from search.indexing import sync
 from tests.factories import make_debate, make_speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -34,8 +38,6 @@ class IndexFollowsLoadsTests(TestCase):
             return load_file(raw, name=name, **kw)
 
     def test_loading_indexes_exactly_the_new_speeches(self):
-        from debates.importers.manifest import parse_manifest
-
         manifest = parse_manifest((SEEDS / "manifest.json").read_bytes())
         for name, metadata in manifest.items():
             self.load(name, metadata=metadata)
@@ -43,9 +45,7 @@ class IndexFollowsLoadsTests(TestCase):
         self.assertEqual(len(indexed_ids()), 5)
 
     def test_replacing_removes_the_old_speeches_from_the_index(self):
-        from debates.importers.transcript import DebateMetadata
-
-        meta = DebateMetadata(title="Test", date=__import__("datetime").date(2024, 1, 2))
+        meta = DebateMetadata(title="Test", date=datetime.date(2024, 1, 2))
         self.load(
             "a.txt", "Zebras are discussed.\nThe hon. Lady will know the answer.", metadata=meta
         )
@@ -58,9 +58,7 @@ class IndexFollowsLoadsTests(TestCase):
         self.assertEqual(SearchQuerySet().auto_query("giraffes").count(), 1)
 
     def test_a_rolled_back_load_leaves_no_trace_in_the_index(self):
-        from debates.importers.transcript import DebateMetadata
-
-        meta = DebateMetadata(title="Rolled back", date=__import__("datetime").date(2024, 1, 3))
+        meta = DebateMetadata(title="Rolled back", date=datetime.date(2024, 1, 3))
         with self.captureOnCommitCallbacks(execute=True), transaction.atomic():
             load_file(b"Okapis are rare.", name="c.txt", metadata=meta)
             transaction.set_rollback(True)
@@ -77,8 +75,6 @@ class SearchPageTests(TestCase):
 
     def setUp(self):
         clear_index()
-        from search.indexing import sync
-
         sync(debate_ids=[self.debate.id])
 
     def test_results_link_to_the_speech_with_the_word_highlighted(self):
