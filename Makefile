@@ -28,7 +28,8 @@ $(VENV)/.installed: pyproject.toml
 chromium:
 	@test -x $(CHROMIUM) || { \
 	  echo "Installing Chromium for the browser tests (apt-get)"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; }
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get install -y -q chromium || { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium; }; }
 
 test: install chromium
 	$(MANAGE) test tests --noinput --parallel 1

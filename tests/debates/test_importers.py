@@ -1,7 +1,10 @@
 """The importers are pure: bytes in, dataclasses out. No database here."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -371,3 +374,24 @@ class LineNumberingTests(SimpleTestCase):
         speeches = plaintext.parse(raw, metadata=metadata).debates[0].speeches
         self.assertEqual(speeches[1].line, 3)
         self.assertEqual(speeches[1].sentences, ("The hon. Lady will know the answer.",))
+
+
+class PurityTests(SimpleTestCase):
+    def test_importers_do_not_import_django(self):
+        """Parsing is pure (bytes -> dataclasses), so it can be tested and reused anywhere."""
+        code = (
+            "import sys, pkgutil, importlib, debates.importers as p\n"
+            "for m in pkgutil.iter_modules(p.__path__):\n"
+            "    importlib.import_module(f'debates.importers.{m.name}')\n"
+            "print(sorted(name for name in sys.modules if name.split('.')[0] == 'django'))"
+        )
+        env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "[]")
