@@ -173,12 +173,12 @@ def _unique_slug(debate: ParsedDebate) -> str:
 
 def _members_by_ref(refs: set[str]) -> dict[str, int]:
     """Map "scheme:value" references to member ids in one query."""
-    wanted = [tuple(ref.split(":", 1)) for ref in refs if ":" in ref]
+    wanted = {tuple(ref.split(":", 1)) for ref in refs if ":" in ref}
     if not wanted:
         return {}
     rows = MemberIdentifier.objects.filter(value__in=[value for _, value in wanted])
     return {
         f"{scheme}:{value}": member_id
         for scheme, value, member_id in rows.values_list("scheme", "value", "member_id")
-        if (scheme, value) in set(wanted)
+        if (scheme, value) in wanted
     }
