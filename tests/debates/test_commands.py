@@ -203,3 +203,19 @@ class PathTests(TestCase):
         (folder / ".hidden.txt").write_text("Not loaded either.\n")
         message, _, _ = load_transcripts_failing(self, folder)
         self.assertIn(f"{folder}: no transcripts", message)
+
+
+class TerminalStringIO(StringIO):
+    def isatty(self):
+        return True
+
+
+class ProgressTests(TestCase):
+    def test_a_terminal_sees_a_progress_bar_and_a_pipe_does_not(self):
+        terminal, pipe = TerminalStringIO(), StringIO()
+        call_command("load_transcripts", str(SEEDS), stdout=StringIO(), stderr=terminal)
+        self.assertIn("[---------------", terminal.getvalue())
+        self.assertIn("2/2 001_c1147e2eaee32068.txt", terminal.getvalue())
+        self.assertNotIn("\x1b[31", terminal.getvalue())  # progress is not printed as an error
+        call_command("load_transcripts", str(SEEDS), "--replace", stdout=StringIO(), stderr=pipe)
+        self.assertEqual(pipe.getvalue(), "")

@@ -138,12 +138,16 @@ class Command(BaseCommand):
             width = 30
             filled = width * (number - 1) // total
             bar = "#" * filled + "-" * (width - filled)
-            self.stderr.write(f"\r[{bar}] {number}/{total} {path.name[:40]}", ending="")
+            self.stderr.write(f"\r[{bar}] {number}/{total} {path.name[:40]}", _plain, ending="")
             self.stderr.flush()
 
     def _progress_done(self) -> None:
         if self.stderr.isatty():
-            self.stderr.write("\r\033[K", ending="")
+            self.stderr.write("\r\033[K", _plain, ending="")
+
+
+def _plain(text: str) -> str:
+    return text  # progress output is not an error: no red
 
 
 def _reason(error: Exception, name: str) -> str:
