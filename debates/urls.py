@@ -9,6 +9,7 @@ app_name = "debates"
 urlpatterns = [
     path("", views.home, name="home"),
     path("debates/", views.archive, name="archive"),
+    path("debates/<int:year>/", views.year, name="year"),
     path("debates/<int:year>/<int:month>/", views.month, name="month"),
     path("debates/<isodate:date>/", views.day, name="day"),
     path("debates/<isodate:date>/<slug:slug>/", views.debate_detail, name="detail"),

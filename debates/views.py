@@ -32,24 +32,30 @@ def home(request):
 
 def archive(request):
     """Every year and month that has a sitting, with its number of debates."""
-    months = (
-        Debate.objects.annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
-        .values("year", "month")
-        .annotate(debates=Count("id"), days=Count("date", distinct=True))
-        .order_by("-year", "-month")
-    )
-    years = [
-        {
-            "year": year,
-            "months": [{**row, "first": datetime.date(year, row["month"], 1)} for row in rows],
-        }
-        for year, rows in groupby(months, key=lambda row: row["year"])
-    ]
-    return render(request, "debates/debate_archive.html", {"years": years})
+    return render(request, "debates/debate_archive.html", {"years": _years(Debate.objects.all())})
+
+
+def year(request, year):
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        raise Http404("There is no such year.")
+    years = _years(Debate.objects.filter(date__year=year))
+    if not years:
+        raise Http404(f"Nothing is recorded for {year}.")
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    before, after = Debate.objects.sitting_before(first), Debate.objects.sitting_after(last)
+    context = {
+        "year": years[0],
+        "pager": _pager(
+            "Years with debates",
+            before and (reverse("debates:year", args=[before.year]), str(before.year)),
+            after and (reverse("debates:year", args=[after.year]), str(after.year)),
+        ),
+    }
+    return render(request, "debates/debate_year.html", context)
 
 
 def month(request, year, month):
-    if not (1 <= month <= 12 and datetime.MINYEAR <= year <= datetime.MAXYEAR):
+    if not (1 <= month <= 12 and datetime.MINYEAR < year < datetime.MAXYEAR):
         raise Http404("There is no such month.")
     debates = Debate.objects.in_month(year, month).with_speech_counts().order_by("date", "id")
     days = [(date, list(rows)) for date, rows in groupby(debates, key=lambda d: d.date)]
@@ -138,6 +144,23 @@ def member_detail(request, slug):
     speeches = Speech.objects.filter(member=member).with_context().newest_first()
     page = Paginator(speeches, SPEECHES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "debates/member_detail.html", {"member": member, "page": page})
+
+
+def _years(debates):
+    """Years, newest first, each with its months: number of sitting days and of debates."""
+    months = (
+        debates.annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values("year", "month")
+        .annotate(debates=Count("id"), days=Count("date", distinct=True))
+        .order_by("-year", "-month")
+    )
+    return [
+        {
+            "year": year,
+            "months": [{**row, "first": datetime.date(year, row["month"], 1)} for row in rows],
+        }
+        for year, rows in groupby(months, key=lambda row: row["year"])
+    ]
 
 
 def _pager(label, previous, following):

@@ -45,7 +45,9 @@ class ArchiveTests(TestCase):
 
     def test_archive_lists_years_and_months_with_counts(self):
         response = self.client.get(reverse("debates:archive"))
-        self.assertContains(response, '<h2 id="year-2024">2024</h2>', html=True)
+        self.assertContains(
+            response, '<h2 id="year-2024"><a href="/debates/2024/">2024</a></h2>', html=True
+        )
         self.assertContains(response, 'href="/debates/2023/12/"')
         self.assertContains(response, "1 sitting day, 2 debates")
 
@@ -263,3 +265,36 @@ class SourceFileTests(TestCase):
         response = self.client.get(self.source.get_absolute_url())
         self.assertEqual(response.content, b"hello")
         self.assertIn("attachment", response["Content-Disposition"])
+
+
+class YearTests(TestCase):
+    def setUp(self):
+        make_debate(title="A", date=datetime.date(2022, 6, 1))
+        make_debate(title="B", date=datetime.date(2023, 12, 19))
+        make_debate(title="C", date=datetime.date(2023, 3, 1))
+        make_debate(title="D", date=datetime.date(2024, 3, 26))
+
+    def test_year_lists_its_months_newest_first_and_neighbouring_years(self):
+        response = self.client.get(reverse("debates:year", kwargs={"year": 2023}))
+        self.assertContains(response, "<h1>Debates in 2023</h1>", html=True)
+        content = response.content.decode()
+        self.assertLess(content.index("December 2023"), content.index("March 2023"))
+        self.assertNotContains(response, "June 2022</a>")
+        self.assertContains(response, 'rel="prev" href="/debates/2022/"')
+        self.assertContains(response, 'rel="next" href="/debates/2024/"')
+
+    def test_archive_links_each_year(self):
+        response = self.client.get(reverse("debates:archive"))
+        for year in (2022, 2023, 2024):
+            self.assertContains(response, f'href="/debates/{year}/"')
+
+    def test_year_without_debates_or_out_of_range_is_404(self):
+        for url in ["/debates/2019/", "/debates/0/", "/debates/99999999999/", "/debates/0/1/"]:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_debate_breadcrumb_goes_through_year_month_and_day(self):
+        response = self.client.get("/debates/2024-03-26/d/")
+        self.assertContains(response, 'href="/debates/2024/"')
+        self.assertContains(response, 'href="/debates/2024/3/"')
+        self.assertContains(response, 'href="/debates/2024-03-26/"')
