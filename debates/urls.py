@@ -14,7 +14,7 @@ urlpatterns = [
     path("debates/<isodate:date>/", views.day, name="day"),
     path("debates/<isodate:date>/<slug:slug>/", views.debate_detail, name="detail"),
     path("debates/<isodate:date>/<slug:slug>/<int:position>/", views.speech_detail, name="speech"),
-    path("members/", views.MemberListView.as_view(), name="members"),
+    path("members/", views.member_list, name="members"),
     path("members/<slug:slug>/", views.member_detail, name="member"),
     path("sources/<str:sha256>/", views.source_file, name="source-file"),
 ]

@@ -10,12 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.generic import ListView
 
 from .models import Debate, Member, SourceFile, Speech
 
 LATEST_DEBATES = 10
 SPEECHES_PER_PAGE = 20
+MEMBERS_PER_PAGE = 100
 
 
 def home(request):
@@ -130,13 +130,10 @@ def speech_detail(request, date, slug, position):
     return render(request, "debates/speech_detail.html", context)
 
 
-class MemberListView(ListView):
-    template_name = "debates/member_list.html"
-    context_object_name = "members"
-    paginate_by = 100
-
-    def get_queryset(self):
-        return Member.objects.with_speech_counts().order_by("sort_name", "name")
+def member_list(request):
+    members = Member.objects.with_speech_counts().order_by("sort_name", "name")
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "debates/member_list.html", {"page": page})
 
 
 def member_detail(request, slug):

@@ -228,6 +228,11 @@ class MemberTests(TestCase):
         self.assertContains(second, "Mitchell on day 5.")
         self.assertContains(second, 'href="/debates/2024-01-01/debate-1/#s1"')
 
+    def test_member_list_tolerates_bad_page_numbers(self):
+        for page in ["abc", "99999999999999999999999", "-1", ""]:
+            response = self.client.get(reverse("debates:members"), {"page": page})
+            self.assertContains(response, "Andrew Mitchell", msg_prefix=page)
+
     def test_member_page_tolerates_bad_page_numbers(self):
         for page in ["abc", "99999", "-1", ""]:
             response = self.client.get(self.mitchell.get_absolute_url(), {"page": page})
