@@ -138,8 +138,12 @@ STATIC_ROOT = VAR_DIR / "static"
 WHOOSH_PATH = env_path("WHOOSH_PATH", VAR_DIR / "whoosh")
 HAYSTACK_CONNECTIONS = {
     "default": {
-        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        # Haystack's Whoosh backend with the fixes measured in STACK.md (search/backends.py).
+        "ENGINE": "search.backends.ChamberWhooshEngine",
         "PATH": str(WHOOSH_PATH),
+        # Documents per batch for `update_index`/`rebuild_index`: big batches mean few
+        # commits and few segments.
+        "BATCH_SIZE": 10000,
     },
 }
 # One indexed model: filtering every query by model costs ~135 ms at 100k speeches (STACK.md).

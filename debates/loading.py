@@ -79,17 +79,13 @@ def load_file(
     if dry_run:
         return result
     with transaction.atomic():
-        old = Speech.objects.filter(debate__in=[debate.id for debate in superseded])
-        removed_speech_ids = list(old.values_list("id", flat=True))
+        # Deleting sends each old speech to the index for removal (search.indexing).
         Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
         source = existing or SourceFile(sha256=sha256, size=len(raw), raw=raw)
         source.name, source.format = _file_name(name), parsed.format
         source.save()
         result.debates = load_transcript(parsed, source=source)
-        search_index.schedule_sync(
-            debate_ids=[debate.id for debate in result.debates],
-            removed_speech_ids=removed_speech_ids,
-        )
+        search_index.schedule_sync(debate_ids=[debate.id for debate in result.debates])
     return result
 
 

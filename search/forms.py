@@ -1,7 +1,45 @@
+"""The search form: what the search page accepts, and the one place that turns it into
+Haystack queries (`SpeechSearchForm.search`). Views only validate and render."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
 from django import forms
-from haystack.query import SearchQuerySet
+from django.core.exceptions import ValidationError
+from haystack.inputs import Clean, Exact
+from haystack.query import SQ, SearchQuerySet
+
+from .query import ParsedQuery, Term, parse, words_of
 
 MAX_QUERY_LENGTH = 500
+RESULTS_PER_PAGE = 20
+# Below this many results a query may be misspelt, and a suggestion is worth its cost.
+SUGGEST_BELOW = 5
+EARLIEST, LATEST = datetime.date(1800, 1, 1), datetime.date(2199, 12, 31)
+SORTS = {"relevance": None, "newest": "-date", "oldest": "date"}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: its GET parameter (also the name Haystack facets on), heading, the exact
+    index field that selections narrow, and what a valid selected value looks like."""
+
+    name: str
+    label: str
+    index_field: str
+    valid: re.Pattern
+
+
+FACETS = (
+    Facet("member", "Member", "member", re.compile(r"[1-9]\d{0,9}")),
+    Facet("party", "Party", "party_exact", re.compile(r"[^\"\\\x00-\x1f]{1,100}")),
+    Facet("year", "Year", "year", re.compile(r"\d{4}")),
+    Facet("debate", "Debate", "debate", re.compile(r"[1-9]\d{0,9}")),
+    Facet("house", "House", "house", re.compile(r"commons|lords")),
+)
 
 
 class QueryField(forms.CharField):
@@ -14,6 +52,46 @@ class QueryField(forms.CharField):
         return " ".join(cleaned.split())
 
 
+class FacetSelectionField(forms.Field):
+    """Repeated GET parameters (`party=Labour&party=Conservative`), each checked."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, facet: Facet, **kwargs):
+        self.facet = facet
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        values = [str(v).strip() for v in (value or [])]
+        bad = [v for v in values if not self.facet.valid.fullmatch(v)]
+        if bad:
+            raise ValidationError(
+                "“%(value)s” is not a %(facet)s this search can filter by.",
+                params={"value": bad[0][:100], "facet": self.facet.label.lower()},
+            )
+        return list(dict.fromkeys(values))[:50]
+
+
+@dataclass
+class SearchOutcome:
+    """Everything the results page shows for one valid request."""
+
+    results: SearchQuerySet
+    page_number: int
+    total: int
+    facet_counts: dict[str, list[tuple[str, int]]]
+    parsed: ParsedQuery
+    sort: str
+    suggestion: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def page(self):
+        from django.core.paginator import Paginator
+
+        return Paginator(self.results, RESULTS_PER_PAGE).page(self.page_number)
+
+
 class SpeechSearchForm(forms.Form):
     q = QueryField(
         label="Search speeches",
@@ -21,11 +99,162 @@ class SpeechSearchForm(forms.Form):
         max_length=MAX_QUERY_LENGTH,
         error_messages={"max_length": "Please shorten your search to %(limit_value)d characters."},
     )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[("", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first")],
+    )
 
-    def search(self) -> SearchQuerySet:
-        """Matching speeches, best first; with no query, every speech, newest first."""
-        query = self.cleaned_data.get("q", "")
-        results = SearchQuerySet().load_all()
-        if query:
-            return results.auto_query(query).highlight()
-        return results.all().order_by("-date")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for facet in FACETS:
+            self.fields[facet.name] = FacetSelectionField(facet)
+
+    def clean_date_from(self):
+        return self._clean_date("date_from")
+
+    def clean_date_to(self):
+        return self._clean_date("date_to")
+
+    def _clean_date(self, name):
+        value = self.cleaned_data.get(name)
+        if value and not EARLIEST <= value <= LATEST:
+            raise ValidationError(f"Choose a date between {EARLIEST.year} and {LATEST.year}.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The “to” date is before the “from” date.")
+        cleaned["parsed"] = parse(cleaned.get("q") or "")
+        return cleaned
+
+    @property
+    def selections(self) -> dict[str, list[str]]:
+        return {facet.name: self.cleaned_data.get(facet.name) or [] for facet in FACETS}
+
+    @property
+    def has_filters(self) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("date_from") or data.get("date_to") or any(self.selections.values()))
+
+    # -- Searching -------------------------------------------------------------------
+
+    def search(self, page: str | int | None = None) -> SearchOutcome:
+        parsed = self.cleaned_data["parsed"]
+        sort = self.cleaned_data.get("sort") or ("relevance" if parsed.groups else "newest")
+        base = self._base(parsed)
+        selections = self.selections
+        results = self._narrowed(base, selections).load_all()
+        for facet in FACETS:
+            results = results.facet(facet.name)
+        if SORTS[sort]:
+            results = results.order_by(SORTS[sort])
+
+        number = _page_number(page)
+        total = _fill_page(results, number)
+        last = max(1, -(-total // RESULTS_PER_PAGE))
+        if number > last:
+            number = last
+            _fill_page(results, number)
+
+        counts = _field_counts(results)
+        # A facet with selections is counted without its own selections, so that its other
+        # values show how many results choosing them as well would add.
+        for facet in FACETS:
+            if selections[facet.name]:
+                others = {name: values for name, values in selections.items() if name != facet.name}
+                probe = self._narrowed(base, others).facet(facet.name)
+                _fill_page(probe, 1, per_page=1)
+                counts[facet.name] = _field_counts(probe).get(facet.name, [])
+
+        outcome = SearchOutcome(
+            results=results,
+            page_number=number,
+            total=total,
+            facet_counts=counts,
+            parsed=parsed,
+            sort=sort,
+            notices=list(parsed.notices),
+        )
+        if total < SUGGEST_BELOW and words_of(parsed):
+            outcome.suggestion = self._suggestion(parsed, selections, total)
+        return outcome
+
+    def _base(self, parsed: ParsedQuery) -> SearchQuerySet:
+        """The query and dates, before facet selections."""
+        results = SearchQuerySet()
+        for group in parsed.groups:
+            results = results.filter(reduce(or_, (SQ(content=_input(term)) for term in group)))
+        for term in parsed.excluded:
+            results = results.exclude(content=_input(term))
+        for name, term, excluded in parsed.fields:
+            if excluded:
+                results = results.exclude(**{name: _input(term)})
+            else:
+                results = results.filter(**{name: _input(term)})
+        if parsed.houses:
+            results = results.narrow(_any_of("house", parsed.houses))
+        if self.cleaned_data.get("date_from"):
+            results = results.filter(date__gte=self.cleaned_data["date_from"])
+        if self.cleaned_data.get("date_to"):
+            results = results.filter(date__lte=self.cleaned_data["date_to"])
+        return results
+
+    def _narrowed(self, results, selections) -> SearchQuerySet:
+        for facet in FACETS:
+            if selections.get(facet.name):
+                results = results.narrow(_any_of(facet.index_field, selections[facet.name]))
+        return results
+
+    def _suggestion(self, parsed, selections, total) -> str:
+        """The query with misspelt words corrected, when that finds more."""
+        words = words_of(parsed)
+        probe = SearchQuerySet().all()
+        probe.query.set_limits(0, 1)
+        suggested = (probe.spelling_suggestion(" ".join(words)) or "").split()
+        if len(suggested) != len(words) or [w.lower() for w in suggested] == [
+            w.lower() for w in words
+        ]:
+            return ""
+        text = self.cleaned_data["q"]
+        for old, new in zip(words, suggested, strict=True):
+            if old.lower() != new.lower():
+                text = re.sub(rf"\b{re.escape(old)}\b", new, text, count=1)
+        better = self._narrowed(self._base(parse(text)), selections)
+        return text if _fill_page(better, 1, per_page=1) > total else ""
+
+
+def _input(term: Term):
+    return Exact(term.text) if term.is_phrase else Clean(term.text)
+
+
+def _any_of(index_field: str, values) -> SQ:
+    return reduce(or_, (SQ(**{f"{index_field}__exact": value}) for value in values))
+
+
+def _page_number(value) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), 10**6)
+
+
+def _fill_page(results: SearchQuerySet, number: int, per_page=RESULTS_PER_PAGE) -> int:
+    """Run the search once for one page (results, total and facets come back together)
+    and return the total."""
+    start = (number - 1) * per_page
+    results[start : start + per_page]  # noqa: B018 - slicing runs the query and caches it
+    return results.count()
+
+
+def _field_counts(results: SearchQuerySet) -> dict[str, list[tuple[str, int]]]:
+    return results.facet_counts().get("fields", {})

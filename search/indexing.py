@@ -1,33 +1,109 @@
 """Keeping the search index in step with the database.
 
-`debates.loading` calls `schedule_sync` inside its transaction; the index is written only
-once the transaction commits, so a rolled-back load leaves no trace in the index.
+Writers mark what changed; the index is written once the transaction commits, so a
+rolled-back write leaves no trace in the index:
+
+- `debates.loading` calls `schedule_sync(debate_ids=...)` for the debates it wrote (bulk
+  inserts send no signals, and one call indexes a whole transcript in one commit);
+- deleting speeches (directly, or by deleting or replacing their debate) and editing a
+  speech, a debate or a member (in the admin, say) are caught by the signals connected in
+  `SearchConfig.ready`.
+
+What is pending is kept per thread, as a transaction is. Removals are checked against the
+database when flushed, so a speech whose deletion was rolled back stays in the index.
+`manage.py rebuild_index` rebuilds everything from the database.
 """
 
+import threading
+
 from django.db import transaction
+from django.db.models import Q
 from haystack import connections
 from haystack.utils import get_identifier
 
-from debates.models import Speech
+from debates.models import Debate, Member, Speech
+
+_local = threading.local()
 
 
-def schedule_sync(*, debate_ids=(), removed_speech_ids=(), using="default"):
-    debate_ids, removed_speech_ids = list(debate_ids), list(removed_speech_ids)
-    transaction.on_commit(
-        lambda: sync(debate_ids=debate_ids, removed_speech_ids=removed_speech_ids, using=using)
-    )
+def _pending():
+    if not hasattr(_local, "pending"):
+        _local.pending = {"removed": set(), "speech": set(), "debate": set(), "member": set()}
+    return _local.pending
 
 
-def sync(*, debate_ids=(), removed_speech_ids=(), using="default"):
-    """Remove the documents of deleted speeches, then index every speech of the debates."""
-    backend = connections[using].get_backend()
+def schedule_sync(*, debate_ids=(), speech_ids=(), member_ids=(), removed_speech_ids=()):
+    """Index these debates' speeches (and these speeches and members' speeches), and drop
+    these speeches, once the current transaction commits (at once outside one)."""
+    pending = _pending()
+    pending["debate"].update(debate_ids)
+    pending["speech"].update(speech_ids)
+    pending["member"].update(member_ids)
+    pending["removed"].update(removed_speech_ids)
+    transaction.on_commit(sync)
+
+
+def sync(using="default"):
+    """Write what is pending to the index in one commit."""
+    pending = _pending()
+    removed, debates = set(pending["removed"]), set(pending["debate"])
+    speeches, members = set(pending["speech"]), set(pending["member"])
+    for ids in pending.values():
+        ids.clear()
+    if not (removed or debates or speeches or members):
+        return
+    if removed:  # only what is really gone: a rolled-back delete leaves its speech indexed
+        removed -= set(Speech.objects.filter(id__in=removed).values_list("id", flat=True))
     index = connections[using].get_unified_index().get_index(Speech)
-    for speech_id in removed_speech_ids:
-        backend.remove(get_identifier_for(speech_id))
-    if debate_ids:
-        speeches = index.index_queryset(using=using).filter(debate_id__in=debate_ids)
-        backend.update(index, list(speeches))
+    changed = []
+    if debates or speeches or members:
+        changed = list(
+            index.index_queryset(using=using).filter(
+                Q(debate_id__in=debates) | Q(id__in=speeches) | Q(member_id__in=members)
+            )
+        )
+    identifiers = [get_identifier_for(speech_id) for speech_id in removed]
+    backend = connections[using].get_backend()
+    if hasattr(backend, "write"):  # Chamber's Whoosh backend: one commit, waits for the lock
+        backend.write(index, objects=changed, removed=identifiers)
+        return
+    for identifier in identifiers:
+        backend.remove(identifier)
+    if changed:
+        backend.update(index, changed)
 
 
 def get_identifier_for(speech_id: int) -> str:
     return get_identifier(Speech(id=speech_id))
+
+
+# -- Signal receivers (connected in search.apps) -----------------------------------------
+
+
+def speech_deleted(sender, instance, **kwargs):
+    schedule_sync(removed_speech_ids=[instance.pk])
+
+
+def speech_saved(sender, instance, created, raw=False, **kwargs):
+    if not raw:
+        schedule_sync(speech_ids=[instance.pk])
+
+
+def debate_saved(sender, instance, created, raw=False, **kwargs):
+    # A new debate has no speeches yet: whoever adds them schedules them.
+    if not created and not raw:
+        schedule_sync(debate_ids=[instance.pk])
+
+
+def member_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        schedule_sync(member_ids=[instance.pk])
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    post_delete.connect(speech_deleted, sender=Speech, dispatch_uid="search-speech-deleted")
+    post_save.connect(speech_saved, sender=Speech, dispatch_uid="search-speech-saved")
+    post_save.connect(debate_saved, sender=Debate, dispatch_uid="search-debate-saved")
+    post_save.connect(member_saved, sender=Member, dispatch_uid="search-member-saved")

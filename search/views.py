@@ -1,17 +1,151 @@
-from django.core.paginator import Paginator
+from dataclasses import dataclass
+
 from django.shortcuts import render
 
-from .forms import SpeechSearchForm
+from debates.models import Debate, House, Member
 
-RESULTS_PER_PAGE = 20
+from .forms import FACETS, SpeechSearchForm
+from .snippets import snippet
+
+# Facet values shown before "more"; the rest sit in a <details> element.
+FACET_VISIBLE = 8
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    name: str  # the facet's GET parameter
+    heading: str
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str  # this page with the value toggled
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    label: str
+    options: list[FacetOption]
+
+    @property
+    def visible(self):
+        return self.options[:FACET_VISIBLE]
+
+    @property
+    def more(self):
+        return self.options[FACET_VISIBLE:]
+
+    @property
+    def peak(self):
+        return max((option.count for option in self.options), default=0)
 
 
 def results(request):
     form = SpeechSearchForm(request.GET)
-    page = None
-    if form.is_valid():
-        page = Paginator(form.search(), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    status = 200 if form.is_valid() else 400
-    return render(
-        request, "search/search_results.html", {"form": form, "page": page}, status=status
-    )
+    if not form.is_valid():
+        return render(request, "search/search_results.html", {"form": form}, status=400)
+    outcome = form.search(page=request.GET.get("page"))
+    page = outcome.page
+    terms = outcome.parsed.terms
+    hits = []
+    for result in page:
+        speech = result.object
+        if speech is None:  # deleted since it was indexed: never shown
+            continue
+        found = snippet(speech.sentences, terms)
+        anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
+        hits.append({"speech": speech, "snippet": found, "url": f"{speech.debate.get_absolute_url()}#{anchor}"})
+    groups = facet_groups(request, form, outcome.facet_counts)
+    context = {
+        "form": form,
+        "outcome": outcome,
+        "page": page,
+        "hits": hits,
+        "facets": groups,
+        "chips": [option for group in groups for option in group.options if option.selected],
+        "sorts": sort_links(request, outcome.sort, bool(outcome.parsed.groups)),
+        "clear_url": with_params(request, keep=("q", "sort")),
+        "suggestion_url": with_params(request, q=outcome.suggestion) if outcome.suggestion else "",
+    }
+    return render(request, "search/search_results.html", context)
+
+
+def facet_groups(request, form, counts) -> list[FacetGroup]:
+    selections = form.selections
+    labels = facet_labels(counts, selections)
+    groups = []
+    for facet in FACETS:
+        selected = selections[facet.name]
+        values = dict(counts.get(facet.name, []))
+        for value in selected:  # a selection stays visible even when nothing matches it
+            values.setdefault(value, 0)
+        ordered = sorted(values.items(), key=lambda item: (-item[1], labels[facet.name].get(item[0], item[0])))
+        if facet.name == "year":
+            ordered = sorted(values.items(), reverse=True)
+        options = [
+            FacetOption(
+                name=facet.name,
+                heading=facet.label,
+                value=value,
+                label=labels[facet.name].get(value, value),
+                count=count,
+                selected=value in selected,
+                url=toggled(request, facet.name, value),
+            )
+            for value, count in ordered
+        ]
+        groups.append(FacetGroup(facet.name, facet.label, options))
+    return groups
+
+
+def facet_labels(counts, selections) -> dict[str, dict[str, str]]:
+    """Names for the values that are ids: two queries, however many values."""
+
+    def ids(name):
+        values = [value for value, _ in counts.get(name, [])] + selections[name]
+        return [int(value) for value in values if value.isdigit()]
+
+    members = Member.objects.in_bulk(ids("member"))
+    debates = Debate.objects.in_bulk(ids("debate"))
+    return {
+        "member": {str(pk): member.name for pk, member in members.items()},
+        "debate": {str(pk): f"{d.title}, {d.date:%-d %b %Y}" for pk, d in debates.items()},
+        "house": {value: label for value, label in House.choices},
+        "party": {},
+        "year": {},
+    }
+
+
+def with_params(request, keep=None, **changes) -> str:
+    """This search's URL without its page, keeping only `keep` if given, with `changes`."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if keep is not None:
+        for key in list(query):
+            if key not in keep:
+                del query[key]
+    for key, value in changes.items():
+        query[key] = value
+    return f"?{query.urlencode()}"
+
+
+def toggled(request, name, value) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    values = query.getlist(name)
+    query.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
+    return f"?{query.urlencode()}"
+
+
+def sort_links(request, current, has_words):
+    choices = [("relevance", "Best match")] if has_words else []
+    choices += [("newest", "Newest first"), ("oldest", "Oldest first")]
+    return [
+        {
+            "label": label,
+            "url": with_params(request, sort="" if value == "relevance" else value),
+            "current": value == current,
+        }
+        for value, label in choices
+    ]

@@ -1,0 +1,390 @@
+"""Haystack's Whoosh backend, fixed where it measured slow or unsafe (see ../shared/STACK.md).
+
+Configured in `HAYSTACK_CONNECTIONS` as `search.backends.ChamberWhooshEngine`. Everything
+the views do still goes through Haystack's `SearchQuerySet`, so a site that outgrows Whoosh
+moves to Haystack's Elasticsearch or Solr engine by changing that one setting.
+
+What changes against the stock backend:
+
+- The index is opened without memory-mapping, and each thread keeps one searcher open until
+  the index changes: the stock backend opened two or three readers per query, and with
+  mmap every open copied the term files (~240 ms per query at 100k speeches).
+- The schema stores nothing but Haystack's identifiers (results are loaded from the
+  database), keeps no sortable copy of the text, and indexes facet fields as single
+  exact values in sortable columns (`ID`), so "Liberal Democrat" stays one value and is
+  counted from a column instead of by walking every posting.
+- Narrowing queries become one filter of the search instead of separate searches.
+- Writes take Whoosh's single-writer lock with a wait-and-retry instead of logging the
+  `LockError` (the stock `remove` silently lost deletes), delete and add in one commit,
+  and use several processes and segments for bulk loads.
+- Spelling suggestions are computed only when a caller asks (`spelling_suggestion()`),
+  from unstemmed words, ranked by edit distance and then by how common the word is.
+"""
+
+import os
+import threading
+import time
+import warnings
+from datetime import date, datetime
+
+from django.utils.encoding import force_str
+from haystack.backends import EmptyResults, log_query
+from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.fields import FacetField
+from haystack.utils import get_model_ct
+from whoosh import index as whoosh_index
+from whoosh import query as whoosh_query
+from whoosh.fields import DATETIME, NUMERIC, TEXT
+from whoosh.fields import ID as WHOOSH_ID
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.sorting import Count, DateRangeFacet, FieldFacet
+from whoosh.support.relativedelta import relativedelta
+
+from .analysis import analyzer
+
+# Batches at least this big are written by several processes into several segments.
+BULK_THRESHOLD = 2000
+EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+
+
+class ChamberWhooshBackend(WhooshSearchBackend):
+    def __init__(self, connection_alias, **options):
+        super().__init__(connection_alias, **options)
+        # Seconds a write waits for another process's lock before giving up loudly.
+        self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
+        self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
+        self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
+        self._local = threading.local()
+        self._epoch = 0  # bumped when the index is deleted, to drop every cached searcher
+
+    # -- Opening ---------------------------------------------------------------------
+
+    def setup(self):
+        from haystack import connections
+
+        if not self.use_file_storage:
+            return super().setup()
+        os.makedirs(self.path, exist_ok=True)
+        if not os.access(self.path, os.W_OK):
+            raise OSError(f"The Whoosh index folder {self.path} is not writable.")
+        self.storage = FileStorage(self.path, supports_mmap=False)
+        fields = connections[self.connection_alias].get_unified_index().all_searchfields()
+        self.content_field_name, self.schema = self.build_schema(fields)
+        self.parser = self._make_parser()
+        try:
+            self.index = self.storage.open_index(schema=self.schema)
+        except whoosh_index.EmptyIndexError:
+            self.index = self.storage.create_index(self.schema)
+        self.setup_complete = True
+
+    def _make_parser(self):
+        from whoosh.qparser import QueryParser
+
+        return QueryParser(self.content_field_name, schema=self.schema)
+
+    def build_schema(self, fields):
+        schema_fields = {
+            ID: WHOOSH_ID(stored=True, unique=True),
+            DJANGO_CT: WHOOSH_ID(stored=True),
+            DJANGO_ID: WHOOSH_ID(stored=True),
+        }
+        content_field_name = ""
+        for field in fields.values():
+            name = field.index_fieldname
+            if isinstance(field, FacetField) and field.field_type in ("string", "integer"):
+                schema_fields[name] = WHOOSH_ID(sortable=True)
+            elif field.field_type in ("date", "datetime"):
+                schema_fields[name] = DATETIME(sortable=True)
+            elif field.field_type == "integer":
+                schema_fields[name] = NUMERIC(numtype=int, sortable=True)
+            elif field.field_type == "string":
+                schema_fields[name] = TEXT(
+                    analyzer=field.analyzer or analyzer(),
+                    field_boost=field.boost,
+                    spelling=field.document,
+                )
+            else:
+                raise SearchBackendError(f"Chamber's Whoosh schema has no rule for {name!r}.")
+            if field.document:
+                content_field_name = name
+        from whoosh.fields import Schema
+
+        return content_field_name, Schema(**schema_fields)
+
+    # -- Reading ---------------------------------------------------------------------
+
+    def _version(self):
+        """What identifies the index's current state, across processes: the generation of
+        its table of contents and that file's identity (a rebuilt index restarts at 0)."""
+        generation = self.index.latest_generation()
+        toc = os.path.join(self.path, f"_{self.index.indexname}_{generation}.toc")
+        try:
+            stat = os.stat(toc)
+        except FileNotFoundError:
+            return (self._epoch, generation)
+        return (self._epoch, generation, stat.st_ino, stat.st_mtime_ns)
+
+    def searcher(self):
+        """This thread's searcher, reopened only when the index has changed."""
+        if not self.setup_complete:
+            self.setup()
+        version = self._version()
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        self.index = self.storage.open_index(schema=self.schema)
+        searcher = self.index.searcher()
+        self._local.searcher = (version, searcher)
+        return searcher
+
+    def _parse(self, query_string):
+        if query_string.strip() in ("*", "*:*"):
+            return whoosh_query.Every()
+        return self.parser.parse(query_string)
+
+    @log_query
+    def search(
+        self,
+        query_string,
+        sort_by=None,
+        start_offset=0,
+        end_offset=None,
+        fields="",
+        highlight=False,
+        facets=None,
+        date_facets=None,
+        query_facets=None,
+        narrow_queries=None,
+        spelling_query=None,
+        models=None,
+        limit_to_registered_models=None,
+        result_class=None,
+        **kwargs,
+    ):
+        if not self.setup_complete:
+            self.setup()
+        query_string = force_str(query_string)
+        suggestion = self.create_spelling_suggestion(spelling_query) if spelling_query else None
+        if not query_string or (len(query_string) <= 1 and query_string != "*"):
+            return {**EMPTY, "spelling_suggestion": suggestion}
+        if query_facets:
+            warnings.warn("Whoosh does not handle query faceting.", Warning, stacklevel=2)
+
+        parsed = self._parse(query_string)
+        if parsed is None or parsed is whoosh_query.NullQuery:
+            return {**EMPTY, "spelling_suggestion": suggestion}
+        searcher = self.searcher()
+        if not searcher.doc_count():
+            return {**EMPTY, "spelling_suggestion": suggestion}
+
+        sortedby, reverse = self._sorting(sort_by)
+        groupedby, facet_types = self._facets(facets, date_facets)
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
+        raw_page = searcher.search_page(
+            parsed,
+            page_num,
+            pagelen=page_length,
+            sortedby=sortedby,
+            reverse=reverse,
+            groupedby=groupedby,
+            filter=self._filter(narrow_queries, models, limit_to_registered_models),
+        )
+        if raw_page.pagenum < page_num:  # Whoosh answers a page past the end with the last
+            results = {**EMPTY, "hits": raw_page.total}
+        else:
+            results = self._process_results(
+                raw_page, highlight=highlight, query_string=query_string, result_class=result_class
+            )
+        results["facets"] = self._facet_counts(raw_page.results, facet_types)
+        results["spelling_suggestion"] = suggestion
+        return results
+
+    def _sorting(self, sort_by):
+        if not sort_by:
+            return None, False
+        descending = {field.startswith("-") for field in sort_by}
+        if len(descending) > 1:
+            raise SearchBackendError("Whoosh sorts every field in the same direction.")
+        return [field.lstrip("-") for field in sort_by], descending.pop()
+
+    def _facets(self, facets, date_facets):
+        """Facets counted from sortable columns: each speech has one value per facet, so
+        Haystack's `allow_overlap` (which walks every posting of the field) is not needed."""
+        groupedby, facet_types = [], {}
+        for name in facets or ():
+            groupedby.append(FieldFacet(name, maptype=Count))
+            facet_types[name] = "fields"
+        for name, options in (date_facets or {}).items():
+            start, end = (_as_datetime(options[key]) for key in ("start_date", "end_date"))
+            gap = relativedelta(**{f"{options['gap_by']}s": options.get("gap_amount", 1)})
+            groupedby.append(DateRangeFacet(name, start, end, gap, maptype=Count))
+            facet_types[name] = "dates"
+        return groupedby, facet_types
+
+    def _facet_counts(self, results, facet_types):
+        if not facet_types:
+            return {}
+        counts = {"fields": {}, "dates": {}, "queries": {}}
+        for name in results.facet_names():
+            groups = results.groups(name)
+            groups.pop(None, None)
+            counts[facet_types[name]][name] = sorted(
+                groups.items(), key=lambda item: (-item[1], item[0])
+            )
+        return counts
+
+    def _filter(self, narrow_queries, models, limit_to_registered_models):
+        """Narrowing queries (facet selections) as one filter of the search."""
+        narrow_queries = set(narrow_queries or ())
+        if limit_to_registered_models is None:
+            from django.conf import settings
+
+            limit_to_registered_models = getattr(
+                settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True
+            )
+        if models:
+            model_choices = sorted(get_model_ct(model) for model in models)
+        elif limit_to_registered_models:
+            model_choices = self.build_models_list()
+        else:
+            model_choices = []
+        if model_choices:
+            narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
+        if not narrow_queries:
+            return None
+        parsed = [self.parser.parse(force_str(query)) for query in sorted(narrow_queries)]
+        return whoosh_query.And([query for query in parsed if query is not None])
+
+    def more_like_this(self, *args, **kwargs):
+        # The stock implementation needs the text stored; Chamber stores only identifiers.
+        return {"results": EmptyResults(), "hits": 0}
+
+    def create_spelling_suggestion(self, query_string):
+        """The query's words, each replaced by the closest common indexed word when it is
+        not itself in the index; words already in the index are kept. Only the caller
+        decides when this is worth paying for."""
+        query_string = force_str(query_string or "")
+        if not query_string.strip():
+            return None
+        searcher = self.searcher()
+        reader = searcher.reader()
+        field = self.schema[self.content_field_name]
+        spell_field = field.spelling_fieldname(self.content_field_name)
+        words = []
+        for word in query_string.split():
+            lowered = word.lower()
+            if not lowered.isalpha() or (spell_field, lowered) in reader:
+                words.append(word)
+                continue
+            words.append(self._closest_word(reader, field, spell_field, lowered) or word)
+        return " ".join(words)
+
+    def _closest_word(self, reader, field, spell_field, word):
+        """Nearest by Damerau-Levenshtein distance (1, then 2), then most documents."""
+        for distance in (1, 2):
+            candidates = set(reader.terms_within(spell_field, word, distance, prefix=1))
+            candidates.discard(word)
+            if candidates:
+                return max(candidates, key=lambda c: (self._frequency(reader, field, c), c))
+        return None
+
+    def _frequency(self, reader, field, word):
+        stems = [token.text for token in field.analyzer(word)]
+        return reader.doc_frequency(self.content_field_name, stems[0]) if stems else 0
+
+    # -- Writing ---------------------------------------------------------------------
+
+    def update(self, index, iterable, commit=True):
+        self.write(index, objects=iterable)
+
+    def remove(self, obj_or_string, commit=True):
+        from haystack.utils import get_identifier
+
+        self.write(None, removed=[get_identifier(obj_or_string)])
+
+    def write(self, index, objects=(), removed=()):
+        """Delete the documents with identifiers in `removed` and add or replace the
+        documents for `objects`, in one commit. Documents are prepared before the lock is
+        taken; the lock is waited for (up to LOCK_TIMEOUT), never skipped."""
+        if not self.setup_complete:
+            self.setup()
+        documents = [doc for doc in (self._document(index, obj) for obj in objects) if doc]
+        removed = list(removed)
+        if not documents and not removed:
+            return
+        self.index = self.storage.open_index(schema=self.schema)
+        fresh = self.index.is_empty()
+        bulk = len(documents) >= BULK_THRESHOLD and self.writer_procs > 1
+        writer = self._writer(bulk)
+        try:
+            for identifier in removed:
+                writer.delete_by_term(ID, identifier)
+            for document in documents:
+                if fresh:
+                    writer.add_document(**document)
+                else:
+                    writer.update_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def _writer(self, bulk):
+        options = {"limitmb": self.writer_limitmb}
+        if bulk:
+            options.update(procs=self.writer_procs, multisegment=True)
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                return self.index.writer(**options)
+            except LockError:
+                if time.monotonic() > deadline:
+                    raise LockError(
+                        f"The search index at {self.path} stayed locked by another writer "
+                        f"for {self.lock_timeout:.0f} s; nothing was written to it."
+                    ) from None
+                time.sleep(0.05)
+
+    def _document(self, index, obj):
+        try:
+            prepared = index.full_prepare(obj)
+        except SkipDocument:
+            return None
+        prepared.pop("boost", None)
+        return {
+            key: value
+            for key, value in ((k, self._from_python(v)) for k, v in prepared.items())
+            if value is not None and key in self.schema
+        }
+
+    def delete_index(self):
+        self._epoch += 1
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None:
+            cached[1].close()
+            self._local.searcher = None
+        super().delete_index()
+
+    def optimize(self):
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.storage.open_index(schema=self.schema)
+        writer = self._writer(bulk=False)
+        writer.commit(optimize=True)
+
+
+def _as_datetime(value):
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise ValueError(f"Not a date: {value!r}")
+
+
+class ChamberWhooshEngine(WhooshEngine):
+    backend = ChamberWhooshBackend
