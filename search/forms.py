@@ -252,7 +252,7 @@ def _fill_page(results: SearchQuerySet, number: int, per_page=RESULTS_PER_PAGE) 
     """Run the search once for one page (results, total and facets come back together)
     and return the total."""
     start = (number - 1) * per_page
-    results[start : start + per_page]  # noqa: B018 - slicing runs the query and caches it
+    results[start : start + per_page]  # slicing runs the query and caches what it found
     return results.count()
 
 

@@ -55,7 +55,8 @@ def results(request):
             continue
         found = snippet(speech.sentences, terms)
         anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
-        hits.append({"speech": speech, "snippet": found, "url": f"{speech.debate.get_absolute_url()}#{anchor}"})
+        url = f"{speech.debate.get_absolute_url()}#{anchor}"
+        hits.append({"speech": speech, "snippet": found, "url": url})
     groups = facet_groups(request, form, outcome.facet_counts)
     context = {
         "form": form,
@@ -80,15 +81,17 @@ def facet_groups(request, form, counts) -> list[FacetGroup]:
         values = dict(counts.get(facet.name, []))
         for value in selected:  # a selection stays visible even when nothing matches it
             values.setdefault(value, 0)
-        ordered = sorted(values.items(), key=lambda item: (-item[1], labels[facet.name].get(item[0], item[0])))
-        if facet.name == "year":
+        names = labels[facet.name]
+        if facet.name == "year":  # a histogram, newest first
             ordered = sorted(values.items(), reverse=True)
+        else:
+            ordered = sorted(values.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
         options = [
             FacetOption(
                 name=facet.name,
                 heading=facet.label,
                 value=value,
-                label=labels[facet.name].get(value, value),
+                label=names.get(value, value),
                 count=count,
                 selected=value in selected,
                 url=toggled(request, facet.name, value),
