@@ -185,6 +185,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         sortedby, reverse = self._sorting(sort_by)
         groupedby, facet_types = self._facets(facets, date_facets)
         page_num, page_length = self.calculate_page(start_offset, end_offset)
+        wants_none = end_offset is not None and end_offset <= (start_offset or 0)
+        page_length = max(page_length, 1)
         raw_page = searcher.search_page(
             parsed,
             page_num,
@@ -194,7 +196,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             groupedby=groupedby,
             filter=self._filter(narrow_queries, models, limit_to_registered_models),
         )
-        if raw_page.pagenum < page_num:  # Whoosh answers a page past the end with the last
+        if wants_none or raw_page.pagenum < page_num:  # past the end Whoosh gives the last
             results = {**EMPTY, "hits": raw_page.total}
         else:
             results = self._process_results(
@@ -233,6 +235,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         for name in results.facet_names():
             groups = results.groups(name)
             groups.pop(None, None)
+            groups.pop("", None)  # a document without a value in the column
             counts[facet_types[name]][name] = sorted(
                 groups.items(), key=lambda item: (-item[1], item[0])
             )

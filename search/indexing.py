@@ -73,6 +73,12 @@ def sync(using="default"):
         backend.update(index, changed)
 
 
+def discard_pending():
+    """Forget what this thread has pending (tests: callbacks never run in a TestCase)."""
+    for ids in _pending().values():
+        ids.clear()
+
+
 def get_identifier_for(speech_id: int) -> str:
     return get_identifier(Speech(id=speech_id))
 

@@ -80,16 +80,6 @@ class BrowseTests(BrowserTestCase):
         page.get_by_role("link", name="Read this speech in the debate").click()
         expect(page.locator(":target")).to_have_attribute("id", "s1")
 
-    def test_search_from_the_home_page(self):
-        page = self.page
-        page.goto(self.live_server_url)
-        page.get_by_label("Search speeches").fill("ceasefire")
-        page.keyboard.press("Enter")
-        expect(page.locator(".result-count")).to_contain_text("of 3")
-        expect(page.locator(".result__snippet em").first).to_have_text(
-            re.compile("ceasefire", re.I)
-        )
-
     def test_keyboard_users_can_skip_to_content_and_see_focus(self):
         page = self.page
         page.goto(f"{self.live_server_url}/debates/2023-12-19/israel-and-gaza/")
