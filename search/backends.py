@@ -9,6 +9,8 @@ What changes against the stock backend:
 - The index is opened without memory-mapping, and each thread keeps one searcher open until
   the index changes: the stock backend opened two or three readers per query, and with
   mmap every open copied the term files (~240 ms per query at 100k speeches).
+- Facet counts and sorting read each column once per index version into memory
+  (`CachedColumnFacet`) instead of seeking in the file for every matching document.
 - The schema stores nothing but Haystack's identifiers (results are loaded from the
   database), keeps no sortable copy of the text, and indexes facet fields as single
   exact values in sortable columns (`ID`), so "Liberal Democrat" stays one value and is
@@ -29,6 +31,7 @@ import threading
 import time
 import uuid
 import warnings
+import weakref
 from datetime import date, datetime
 
 from django.utils.encoding import force_str
@@ -45,7 +48,7 @@ from whoosh.fields import DATETIME, NUMERIC, TEXT
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.sorting import Count, DateRangeFacet, FieldFacet
+from whoosh.sorting import ColumnCategorizer, Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 
 from .analysis import analyzer
@@ -223,14 +226,14 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         descending = {field.startswith("-") for field in sort_by}
         if len(descending) > 1:
             raise SearchBackendError("Whoosh sorts every field in the same direction.")
-        return [field.lstrip("-") for field in sort_by], descending.pop()
+        return [CachedColumnFacet(field.lstrip("-")) for field in sort_by], descending.pop()
 
     def _facets(self, facets, date_facets):
         """Facets counted from sortable columns: each speech has one value per facet, so
         Haystack's `allow_overlap` (which walks every posting of the field) is not needed."""
         groupedby, facet_types = [], {}
         for name in facets or ():
-            groupedby.append(FieldFacet(name, maptype=Count))
+            groupedby.append(CachedColumnFacet(name, maptype=Count))
             facet_types[name] = "fields"
         for name, options in (date_facets or {}).items():
             start, end = (_as_datetime(options[key]) for key in ("start_date", "end_date"))
@@ -407,6 +410,43 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         self.index = self.storage.open_index(schema=self.schema)
         writer = self._writer(bulk=False)
         writer.commit(optimize=True)
+
+
+class CachedColumnFacet(FieldFacet):
+    """A field facet (for counting or sorting) on a single-valued sortable field, whose
+    column is read once per segment reader and then kept in memory: reading it through
+    the file for each matching document was most of the time of a search."""
+
+    def categorizer(self, global_searcher):
+        if self.allow_overlap or not global_searcher.reader().has_column(self.fieldname):
+            return super().categorizer(global_searcher)
+        return _CachedColumnCategorizer(global_searcher, self.fieldname)
+
+
+# Per segment reader (alive as long as the cached searcher): {field name: column values}.
+_columns = weakref.WeakKeyDictionary()
+
+
+class _CachedColumnCategorizer(ColumnCategorizer):
+    def set_searcher(self, segment_searcher, docoffset):
+        reader = segment_searcher.reader()
+        cached = _columns.setdefault(reader, {})
+        if self._fieldname not in cached:
+            values = reader.column_reader(self._fieldname, translate=False).load()
+            if self._text:  # decoded once here rather than for every matching document
+                values = [self._fieldobj.from_column_value(value) for value in values]
+            cached[self._fieldname] = values
+        self._values = cached[self._fieldname]
+
+    @property
+    def _text(self):
+        return isinstance(self._fieldobj, WHOOSH_ID)
+
+    def key_for(self, matcher, segment_docnum):
+        return self._values[segment_docnum]
+
+    def key_to_name(self, key):
+        return key if self._text else super().key_to_name(key)
 
 
 def _as_datetime(value):

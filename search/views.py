@@ -7,8 +7,9 @@ from debates.models import Debate, House, Member
 from .forms import FACETS, SpeechSearchForm
 from .snippets import snippet
 
-# Facet values shown before "more"; the rest sit in a <details> element.
+# Facet values shown before "more" (the rest sit in a <details> element), and at most.
 FACET_VISIBLE = 8
+FACET_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,11 @@ class FacetGroup:
 
     @property
     def more(self):
-        return self.options[FACET_VISIBLE:]
+        return self.options[FACET_VISIBLE:FACET_MAX]
+
+    @property
+    def not_shown(self):
+        return max(0, len(self.options) - FACET_MAX)
 
     @property
     def peak(self):
@@ -85,7 +90,11 @@ def facet_groups(request, form, counts) -> list[FacetGroup]:
         if facet.name == "year":  # a histogram, newest first
             ordered = sorted(values.items(), reverse=True)
         else:
-            ordered = sorted(values.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
+            # Selected values first, so that they are never cut off; then by count.
+            ordered = sorted(
+                values.items(),
+                key=lambda kv: (kv[0] not in selected, -kv[1], names.get(kv[0], kv[0])),
+            )
         options = [
             FacetOption(
                 name=facet.name,
