@@ -33,13 +33,11 @@ class FacetGroup:
     def visible(self):
         return self.options[:FACET_VISIBLE]
 
-    @property
-    def more(self):
-        return self.options[FACET_VISIBLE:FACET_MAX]
+    not_shown: int = 0  # values with fewer results, beyond FACET_MAX
 
     @property
-    def not_shown(self):
-        return max(0, len(self.options) - FACET_MAX)
+    def more(self):
+        return self.options[FACET_VISIBLE:]
 
     @property
     def peak(self):
@@ -105,9 +103,10 @@ def facet_groups(request, form, counts) -> list[FacetGroup]:
                 selected=value in selected,
                 url=toggled(request, facet.name, value),
             )
-            for value, count in ordered
+            for value, count in ordered[:FACET_MAX]
         ]
-        groups.append(FacetGroup(facet.name, facet.label, options))
+        not_shown = max(0, len(ordered) - FACET_MAX)
+        groups.append(FacetGroup(facet.name, facet.label, options, not_shown))
     return groups
 
 
