@@ -20,10 +20,17 @@ from django.db import transaction
 from django.db.models import Q
 from haystack import connections
 from haystack.utils import get_identifier
+from whoosh.index import LockError
 
 from debates.models import Debate, Member, Speech
 
 _local = threading.local()
+
+
+class IndexBusy(RuntimeError):
+    """Another process held the index's write lock for too long. The database change
+    stands; what it meant for the index stays pending and is written by the next sync in
+    this process (or run `manage.py update_index`)."""
 
 
 def _pending():
@@ -65,7 +72,16 @@ def sync(using="default"):
     identifiers = [get_identifier_for(speech_id) for speech_id in removed]
     backend = connections[using].get_backend()
     if hasattr(backend, "write"):  # Chamber's Whoosh backend: one commit, waits for the lock
-        backend.write(index, objects=changed, removed=identifiers)
+        try:
+            backend.write(index, objects=changed, removed=identifiers)
+        except LockError as error:
+            for name, ids in [("removed", removed), ("debate", debates), ("speech", speeches)]:
+                pending[name].update(ids)
+            pending["member"].update(members)
+            raise IndexBusy(
+                f"{error} The change is saved in the database and will reach the search "
+                "index with the next load, or run `manage.py update_index`."
+            ) from error
         return
     for identifier in identifiers:
         backend.remove(identifier)

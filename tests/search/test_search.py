@@ -156,6 +156,23 @@ class IndexFollowsDataTests(IndexTestCase):
         self.assertGreaterEqual(time.monotonic() - started, 0.5)
         self.assertEqual(indexed_ids(), set())
 
+    def test_a_lock_held_too_long_keeps_the_change_pending_and_says_so(self):
+        speech = make_speech(debate=make_debate(), text="Patience.")
+        speech_id = speech.id
+        self.index_everything()
+        other = backend().index.writer()
+        backend().lock_timeout = 0.2
+        self.addCleanup(setattr, backend(), "lock_timeout", 120.0)
+        with (
+            self.assertRaisesMessage(indexing.IndexBusy, "update_index"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            speech.delete()
+        self.assertEqual(indexed_ids(), {speech_id})  # not yet removed
+        other.cancel()
+        indexing.sync()  # the next flush writes what was kept
+        self.assertEqual(indexed_ids(), set())
+
     def test_rebuild_index_rebuilds_everything(self):
         from django.core.management import call_command
 

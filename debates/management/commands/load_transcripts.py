@@ -10,6 +10,7 @@ from debates.importers.manifest import parse_date, parse_manifest
 from debates.importers.transcript import DebateMetadata, ParseError
 from debates.loading import LoadError, load_file
 from debates.models import DebateKind, House
+from search.indexing import IndexBusy
 
 TRANSCRIPT_SUFFIXES = {".txt", ".xml"}
 MANIFEST = "manifest.json"
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                 )
-            except (LoadError, OSError, DatabaseError) as error:
+            except (LoadError, OSError, DatabaseError, IndexBusy) as error:
                 failures.append(f"{path}: {_reason(error, path.name)}")
                 self._progress_done()
                 self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
