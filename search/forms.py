@@ -62,6 +62,8 @@ class FacetSelectionField(forms.Field):
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, str):  # a plain dict rather than a QueryDict
+            value = [value]
         values = [str(v).strip() for v in (value or [])]
         bad = [v for v in values if not self.facet.valid.fullmatch(v)]
         if bad:

@@ -15,6 +15,7 @@ database when flushed, so a speech whose deletion was rolled back stays in the i
 """
 
 import threading
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models import Q
@@ -50,9 +51,30 @@ def schedule_sync(*, debate_ids=(), speech_ids=(), member_ids=(), removed_speech
     transaction.on_commit(sync)
 
 
+@contextmanager
+def batched(debates=20, speeches=5000):
+    """Within this block, write the index once enough has piled up (so many debates, or
+    speeches edited or removed) rather than after every commit, and at the end: a bulk
+    load's index writes then go in large batches. What is committed reaches the index by
+    the end of the block, even if the block fails."""
+    _local.batch = (debates, speeches)
+    try:
+        yield
+    finally:
+        _local.batch = None
+        sync()
+
+
 def sync(using="default"):
     """Write what is pending to the index in one commit."""
     pending = _pending()
+    batch = getattr(_local, "batch", None)
+    if (
+        batch
+        and len(pending["debate"]) < batch[0]
+        and len(pending["speech"]) + len(pending["removed"]) + len(pending["member"]) < batch[1]
+    ):
+        return
     removed, debates = set(pending["removed"]), set(pending["debate"])
     speeches, members = set(pending["speech"]), set(pending["member"])
     for ids in pending.values():

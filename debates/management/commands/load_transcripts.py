@@ -10,7 +10,7 @@ from debates.importers.manifest import parse_date, parse_manifest
 from debates.importers.transcript import DebateMetadata, ParseError
 from debates.loading import LoadError, load_file
 from debates.models import DebateKind, House
-from search.indexing import IndexBusy
+from search import indexing as search_index
 
 TRANSCRIPT_SUFFIXES = {".txt", ".xml"}
 MANIFEST = "manifest.json"
@@ -39,28 +39,13 @@ class Command(BaseCommand):
         files = self._files(paths)
         totals = {"files": len(files), "debates": 0, "speeches": 0, "sentences": 0}
         statuses, failures = {}, []
-        for number, (path, metadata) in enumerate(files, start=1):
-            self._progress(number, len(files), path)
-            try:
-                result = load_file(
-                    path.read_bytes(),
-                    name=path.name,
-                    metadata=with_values(metadata, **overrides),
-                    replace=replace,
-                    dry_run=dry_run,
-                )
-            except (LoadError, OSError, DatabaseError, IndexBusy) as error:
-                failures.append(f"{path}: {_reason(error, path.name)}")
-                self._progress_done()
-                self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
-                continue
-            self._progress_done()
-            statuses[result.status] = statuses.get(result.status, 0) + 1
-            self.stdout.write(self._describe(path, result))
-            if result.status != "unchanged":
-                totals["debates"] += result.debate_count
-                totals["speeches"] += result.speech_count
-                totals["sentences"] += result.sentence_count
+        # The index is written in batches as files load, and fully by the end.
+        try:
+            with search_index.batched():
+                self._load(files, overrides, replace, dry_run, totals, statuses, failures)
+        except search_index.IndexBusy as error:
+            failures.append(str(error))
+            self.stderr.write(self.style.ERROR(str(error)))
 
         counted = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
         if failures:
@@ -79,6 +64,30 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
         if failures:
             raise CommandError(f"{_plural(len(failures), 'file')} could not be loaded (see above)")
+
+    def _load(self, files, overrides, replace, dry_run, totals, statuses, failures):
+        for number, (path, metadata) in enumerate(files, start=1):
+            self._progress(number, len(files), path)
+            try:
+                result = load_file(
+                    path.read_bytes(),
+                    name=path.name,
+                    metadata=with_values(metadata, **overrides),
+                    replace=replace,
+                    dry_run=dry_run,
+                )
+            except (LoadError, OSError, DatabaseError, search_index.IndexBusy) as error:
+                failures.append(f"{path}: {_reason(error, path.name)}")
+                self._progress_done()
+                self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
+                continue
+            self._progress_done()
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+            self.stdout.write(self._describe(path, result))
+            if result.status != "unchanged":
+                totals["debates"] += result.debate_count
+                totals["speeches"] += result.speech_count
+                totals["sentences"] += result.sentence_count
 
     def _overrides(self, options) -> dict:
         overrides = {
