@@ -59,6 +59,8 @@ from .analysis import analyzer
 # Batches at least this big are written by several processes into several segments.
 BULK_THRESHOLD = 2000
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+# Narrowing queries whose matching documents are kept per searcher.
+NARROW_CACHE_SIZE = 256
 # The spelling vocabulary: words of three letters or more, as written (lower-cased).
 VOCABULARY = "vocabulary"
 VOCABULARY_CT = "search.vocabulary"  # no such model: Haystack would skip these documents
@@ -72,6 +74,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
         self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
         self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
+        self.mmap = os.environ.get("MMAP") == "1"
         self._local = threading.local()
         self._epoch = 0  # bumped when the index is deleted, to drop every cached searcher
 
@@ -85,7 +88,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         os.makedirs(self.path, exist_ok=True)
         if not os.access(self.path, os.W_OK):
             raise OSError(f"The Whoosh index folder {self.path} is not writable.")
-        self.storage = FileStorage(self.path, supports_mmap=False)
+        self.storage = FileStorage(self.path, supports_mmap=self.mmap)
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
         self.parser = self._make_parser()
@@ -157,6 +160,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         searcher = self.index.searcher()
         _lengths_in_memory(searcher, self.schema)
         self._local.searcher = (version, searcher)
+        self._local.narrowed = {}
         return searcher
 
     def _parse(self, query_string):
@@ -199,6 +203,9 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         if not searcher.doc_count():
             return {**EMPTY, "spelling_suggestion": suggestion}
 
+        narrowed = self._filter(narrow_queries, models, limit_to_registered_models)
+        if narrowed is not None and not narrowed:  # the selections match nothing at all
+            return {**EMPTY, "spelling_suggestion": suggestion}
         sortedby, reverse = self._sorting(sort_by)
         groupedby, facet_types = self._facets(facets, date_facets)
         page_num, page_length = self.calculate_page(start_offset, end_offset)
@@ -211,7 +218,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             sortedby=sortedby,
             reverse=reverse,
             groupedby=groupedby,
-            filter=self._filter(narrow_queries, models, limit_to_registered_models),
+            filter=narrowed,
             mask=whoosh_query.Term(DJANGO_CT, VOCABULARY_CT),
         )
         if wants_none or raw_page.pagenum < page_num:  # past the end Whoosh gives the last
@@ -278,8 +285,25 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
         if not narrow_queries:
             return None
-        parsed = [self._parse(force_str(query)) for query in sorted(narrow_queries)]
-        return whoosh_query.And([query for query in parsed if query is not None])
+        docs = None
+        for query in sorted(narrow_queries, key=str):
+            matching = self._narrowed_docs(force_str(query))
+            docs = matching if docs is None else docs & matching
+        return set(docs)  # Whoosh takes a set (of global document numbers) as a filter
+
+    def _narrowed_docs(self, query_string):
+        """The documents a narrowing query (a facet selection) matches, kept while the
+        index is unchanged: the same selections recur as people refine a search."""
+        searcher = self.searcher()
+        cache = self._local.narrowed
+        if query_string not in cache:
+            if len(cache) >= NARROW_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            parsed = self._parse(query_string)
+            cache[query_string] = (
+                frozenset(searcher.docs_for_query(parsed)) if parsed else frozenset()
+            )
+        return cache[query_string]
 
     def more_like_this(self, *args, **kwargs):
         # The stock implementation needs the text stored; Chamber stores only identifiers.
@@ -461,6 +485,9 @@ class ColumnRange(NumericRange):
     """A numeric or date range answered from the field's in-memory column. Whoosh's own
     range query unions the postings of many terms, which took most of a date-filtered
     search's time."""
+
+    def estimate_size(self, ixreader):
+        return ixreader.doc_count()
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()

@@ -204,10 +204,14 @@ class SpeechSearchForm(forms.Form):
                 results = results.filter(**{name: _input(term)})
         if parsed.houses:
             results = results.narrow(_any_of("house", parsed.houses))
-        if self.cleaned_data.get("date_from"):
-            results = results.filter(date__gte=self.cleaned_data["date_from"])
-        if self.cleaned_data.get("date_to"):
-            results = results.filter(date__lte=self.cleaned_data["date_to"])
+        # Dates narrow (a filter the engine can keep) rather than take part in scoring.
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        if start and end:
+            results = results.narrow(SQ(date__range=(start, end)))
+        elif start:
+            results = results.narrow(SQ(date__gte=start))
+        elif end:
+            results = results.narrow(SQ(date__lte=end))
         return results
 
     def _narrowed(self, results, selections) -> SearchQuerySet:
