@@ -390,6 +390,15 @@ class SearchPageTests(SearchDataMixin, IndexTestCase):
         # Refining keeps the restriction: the form carries it.
         self.assertContains(response, f'<input type="hidden" name="member" value="{self.lab.id}">')
 
+    def test_a_selection_follows_the_index_after_a_change(self):
+        labour = set(result_ids(self.search(party="Labour")))
+        self.assertEqual(labour, set(self.lab.speeches.values_list("id", flat=True)))
+        with self.captureOnCommitCallbacks(execute=True):
+            self.ld.party = "Labour"
+            self.ld.save()
+        both = set(result_ids(self.search(party="Labour")))
+        self.assertEqual(both, labour | set(self.ld.speeches.values_list("id", flat=True)))
+
     def test_deleted_speeches_never_show(self):
         Speech.objects.filter(text__icontains="energy").delete()  # index not yet told
         response = self.search(q="energy")
