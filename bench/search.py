@@ -1,16 +1,21 @@
 """How fast Chamber indexes and searches speeches.
 
     .venv/bin/python bench/search.py [--speeches 10000] [--per-day 500] [--repeats 30]
+                                     [--seed 1] [--batched] [--keep]
 
-Builds a corpus of N speeches by recombining real Hansard sentences (the seeds, plus
-../shared/data/historic/speeches_sample.json when it is there), as sitting days of
---per-day speeches spread over 2001-2024, with the 650 MPs of
-../shared/data/members/commons_mps_2024-05-28.csv (names, constituencies, parties) as
-speakers. Loads it through `debates.loading.load_file` into a temporary SQLite database
-(or DATABASE_URL) and Whoosh index, then prints: the load rate (database and the index
-following each load), the full rebuild rate (`rebuild_index`), the index size, the time to
-index one new sitting day, and p50/p95 latency of a fixed query mix through Haystack and
-of the whole search page. Nothing here is a test: it prints figures.
+Builds a corpus of N speeches by recombining real Hansard sentences (bench/browse.py's
+pool: the seeds, plus ../shared/data/historic/speeches_sample.json when it is there) as
+plain-text transcripts, one per sitting day of --per-day speeches, spread over 2001-2024
+(every fifth day in the Lords). Loads them through `debates.loading.load_file` into a
+temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary Whoosh
+index; the index follows each load as it commits (with --batched, in batches as
+`load_transcripts` writes it). Then the 650 MPs of
+../shared/data/members/commons_mps_2024-05-28.csv (made-up members without it) become the
+speakers, and it prints: the load rate, the full `rebuild_index` rate, the index size and
+segments, the time to load and index one more sitting day, p50/p95 latency of a fixed query
+mix through Haystack (`SpeechSearchForm.search()`) and as whole GET /search/ requests, and
+peak memory. The temporary folder is removed unless --keep. Nothing here is a test: it
+prints figures.
 """
 
 import argparse
@@ -20,6 +25,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,39 +35,83 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS_CSV = ROOT.parent / "shared" / "data" / "members" / "commons_mps_2024-05-28.csv"
+FIRST_DAY, LAST_DAY = datetime.date(2001, 1, 8), datetime.date(2024, 12, 16)
 TITLES = [
     "Oral Answers to Questions",
     "Business of the House",
-    "Israel and Gaza",
+    "Prime Minister's Questions",
+    "Points of Order",
+    "Finance Bill",
+    "Budget Resolutions and Economic Situation",
     "Cost of Living",
-    "National Health Service",
     "Energy Prices",
-    "Armed Forces",
-    "Education",
-    "Housing",
-    "Climate Change",
-    "Immigration",
-    "Northern Ireland",
+    "National Health Service",
+    "NHS Waiting Lists",
+    "Social Care",
+    "Mental Health Services",
+    "Armed Forces Covenant",
+    "Defence Procurement",
+    "Ukraine",
+    "Israel and Gaza",
+    "Afghanistan",
+    "Iraq",
+    "European Union (Withdrawal) Bill",
+    "Northern Ireland Protocol",
+    "Scotland Bill",
+    "Wales Bill",
     "Local Government Finance",
+    "Housing Supply",
+    "Planning and Infrastructure",
     "Transport",
+    "High Speed Rail",
+    "Road Safety",
     "Agriculture",
-    "Defence",
-    "Justice",
+    "Fisheries",
+    "Flooding",
+    "Climate Change",
+    "Education",
+    "Schools Funding",
+    "Higher Education",
+    "Further Education and Skills",
+    "Immigration",
+    "Asylum Seekers",
+    "Policing and Crime",
+    "Prisons",
+    "Justice and Courts",
     "Pensions",
     "Welfare Reform",
-    "Scotland",
+    "Child Poverty",
+    "Employment Rights",
+    "Steel Industry",
+    "Post Office Horizon Scandal",
+    "Water Companies",
+    "Online Safety Bill",
+    "Coronavirus",
+    "Terrorism Prevention",
+    "Sport and Culture",
 ]
+# Pool sentences the importer would rightly join to the next line (a fragment ending in an
+# abbreviation such as "my hon." or starting in lower case): without this a 500-speech
+# transcript parses as ~465 speeches.
+JOINS_NEXT = re.compile(r"\b(?:hon|Mr|Mrs|Ms|Dr|St|No|Nos|Co|Ltd|etc|viz|cf|Col|Gen|Sir|Rt|\w)\.$")
 
 
 def members_from_csv():
     """(name, constituency, party) for each MP, or 650 made-up ones without the file."""
     if not MEMBERS_CSV.exists():
-        print(f"({MEMBERS_CSV} not found: using made-up members)")
+        print(f"({MEMBERS_CSV} not found: using 650 made-up members instead)")
         parties = ["Labour", "Conservative", "Liberal Democrat", "Scottish National Party"]
-        return [(f"Member {n}", f"Seat {n}", parties[n % 4]) for n in range(650)]
+        parties += ["Plaid Cymru", "Green Party", "Democratic Unionist Party"]
+        weights = [40, 40, 6, 6, 3, 2, 3]
+        rng = random.Random(0)
+        return [(f"Member {n}", f"Seat {n}", rng.choices(parties, weights)[0]) for n in range(650)]
     with MEMBERS_CSV.open(newline="", encoding="utf-8") as f:
         return [
-            (row["name"], row["constituency_pre2024"], row["party_nov2019_guardian"])
+            (
+                row["name"],
+                row["constituency_ge2024"] or row["constituency_pre2024"],
+                row["party_ge2024"] or row["party_nov2019_guardian"],
+            )
             for row in csv.DictReader(f)
         ]
 
@@ -72,7 +122,8 @@ def percentile(values, fraction):
 
 
 def timed(function, repeats):
-    function()  # warm
+    """p50 and p95 in ms over `repeats` runs, after one warm-up."""
+    function()
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -81,19 +132,39 @@ def timed(function, repeats):
     return statistics.median(timings), percentile(timings, 0.95)
 
 
-def folder_size(path):
-    return sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
+def index_shape(path):
+    """(MB on disk, number of segments) of the Whoosh index at `path`."""
+    from whoosh.index import open_dir
+
+    size = sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
+    with open_dir(path).reader() as reader:
+        segments = len(reader.leaf_readers())
+    return size / 1e6, segments
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--speeches", type=int, default=10_000)
     parser.add_argument("--per-day", type=int, default=500, help="speeches per sitting day")
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per query")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--batched", action="store_true", help="index the load in batches, as load_transcripts"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="chamber-search-bench-")
+    try:
+        run(args, workdir)
+    finally:
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir):
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ["WHOOSH_PATH"] = whoosh_path = f"{workdir}/whoosh"
     os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
@@ -102,139 +173,217 @@ def main():
     import django
 
     django.setup()
+    from contextlib import nullcontext
+
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import setup_test_environment
+    from django.utils.text import slugify
     from haystack import connections
 
     from bench.browse import sentence_pool, transcript
     from debates.importers.transcript import DebateMetadata
     from debates.loading import load_file
-    from debates.models import Member, Speech
+    from debates.models import Debate, Member, Speech
     from search import indexing
+    from search.analysis import stems
     from search.forms import SpeechSearchForm
 
+    if connection.vendor != "sqlite":
+        name = connection.settings_dict["NAME"]
+        print(f"Using {connection.vendor} database {name}: it must be empty")
     call_command("migrate", verbosity=0)
     setup_test_environment()
     rng = random.Random(args.seed)
-    pool = sentence_pool()
-    days = max(1, args.speeches // args.per_day)
-    first, last = datetime.date(2001, 1, 8), datetime.date(2024, 12, 16)
-    step = (last - first) / days
+    pool = [s for s in sentence_pool() if s[0].isupper() and not JOINS_NEXT.search(s)]
+    days = -(-args.speeches // args.per_day)
+    span = (LAST_DAY - FIRST_DAY).days
 
-    def sitting(n):
-        date = first + step * n
-        house = "lords" if n % 5 == 4 else "commons"
-        meta = DebateMetadata(title=rng.choice(TITLES), date=date, house=house, kind="debate")
-        return transcript(rng, pool, args.per_day), meta
+    def sitting(n, speeches=args.per_day):
+        date = FIRST_DAY + datetime.timedelta(days=n * span // days if days <= span else n)
+        meta = DebateMetadata(
+            title=rng.choice(TITLES),
+            date=date,
+            house="lords" if n % 5 == 4 else "commons",
+            kind="debate",
+        )
+        return transcript(rng, pool, speeches), meta
 
-    # Load as `load_transcripts` does: a database commit per day, the index in batches.
-    backend = connections["default"].get_backend()
-    index_seconds = 0.0
-    backend_class = type(backend)
+    # Time the index's part of each load: `schedule_sync` hands `transaction.on_commit` the
+    # module's `sync` as it is at call time, so replacing the module attribute is enough.
+    # Within that, the backend's write (preparing documents, adding them, committing).
+    spent = {"sync": 0.0, "write": 0.0}
+    sync = indexing.sync
+    backend_class = type(connections["default"].get_backend())
     write = backend_class.write
 
-    def timed_write(self, *a, **kw):
-        nonlocal index_seconds
+    def timed_sync(*a, **kw):
         started = time.perf_counter()
-        write(self, *a, **kw)
-        index_seconds += time.perf_counter() - started
+        try:
+            return sync(*a, **kw)
+        finally:
+            spent["sync"] += time.perf_counter() - started
 
-    backend_class.write = timed_write
-    started = time.perf_counter()
-    with indexing.batched():
-        for n in range(days):
-            raw, meta = sitting(n)
-            load_file(raw, name=f"day-{n}.txt", metadata=meta)
-    load_seconds = time.perf_counter() - started
-    load_index_seconds = index_seconds
-    speeches = Speech.objects.count()
+    def timed_write(self, *a, **kw):
+        started = time.perf_counter()
+        try:
+            return write(self, *a, **kw)
+        finally:
+            spent["write"] += time.perf_counter() - started
 
-    # Speakers: the MPs, so that member and party facets have data.
-    people = members_from_csv()
-    members = Member.objects.bulk_create(
-        Member(name=name, sort_name=name, slug=f"m{n}", constituency=seat, party=party)
-        for n, (name, seat, party) in enumerate(people)
+    indexing.sync, backend_class.write = timed_sync, timed_write
+    try:
+        load_seconds = 0.0
+        with indexing.batched() if args.batched else nullcontext():
+            for n in range(days):
+                raw, meta = sitting(n, min(args.per_day, args.speeches - n * args.per_day))
+                started = time.perf_counter()
+                load_file(raw, name=f"day-{n}.txt", metadata=meta)
+                load_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+        load_seconds += time.perf_counter() - started  # the batch's last write
+        loaded = dict(spent)
+        speeches = Speech.objects.count()
+        _, load_segments = index_shape(whoosh_path)
+
+        # Speakers: the MPs, some far busier than others, so that member and party facets
+        # have data. Bulk updates send no signals: the rebuild below indexes them.
+        people = members_from_csv()
+        slugs = Counter()
+        members = []
+        for name, seat, party in people:
+            slug = slugify(name) or "member"
+            slugs[slug] += 1
+            surname, _, forenames = name.rpartition(" ")
+            members.append(
+                Member(
+                    name=name,
+                    sort_name=f"{forenames}, {surname}" if surname else name,
+                    slug=slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}",
+                    party=party,
+                    constituency=seat,
+                    house="commons",
+                )
+            )
+        members = Member.objects.bulk_create(members)
+        weights = [1 / (rank + 20) for rank in range(len(members))]
+        speakers = {member.id: [] for member in members}
+        for speech_id in Speech.objects.order_by("id").values_list("id", flat=True):
+            speakers[rng.choices(members, weights)[0].id].append(speech_id)
+        for member_id, ids in speakers.items():
+            for start in range(0, len(ids), 5000):
+                Speech.objects.filter(id__in=ids[start : start + 5000]).update(member_id=member_id)
+
+        started = time.perf_counter()
+        call_command("rebuild_index", interactive=False, verbosity=0)
+        rebuild_seconds = time.perf_counter() - started
+        size_mb, segments = index_shape(whoosh_path)
+
+        # One more sitting day, loaded into the full index (its index write on commit).
+        spent.update(sync=0.0, write=0.0)
+        raw, meta = sitting(days)
+        meta = DebateMetadata(
+            title=meta.title,
+            date=LAST_DAY + datetime.timedelta(days=2),
+            house="commons",
+            kind="debate",
+        )
+        started = time.perf_counter()
+        day = load_file(raw, name="one-more-day.txt", metadata=meta)
+        day_seconds = time.perf_counter() - started
+        day_spent = dict(spent)
+        _, day_segments = index_shape(whoosh_path)
+    finally:
+        indexing.sync, backend_class.write = sync, write
+
+    # The query mix: words and facet values that exist in this corpus. The rare word's stem
+    # is in three pool sentences (a few speeches; a word in only one is often misspelt).
+    sentences_with = Counter(stem for s in pool for stem in set(stems(s)))
+    rare = min(
+        w
+        for s in pool
+        for w in re.findall(r"[a-z]{8,}", s)
+        if [sentences_with[stem] for stem in stems(w)] == [3]
     )
-    ids = list(Speech.objects.order_by("id").values_list("id", flat=True))
-    for offset, member in enumerate(members):
-        Speech.objects.filter(id__in=ids[offset :: len(members)]).update(member=member)
-
-    started = time.perf_counter()
-    call_command("rebuild_index", interactive=False, verbosity=0)
-    rebuild_seconds = time.perf_counter() - started
-    size_mb = folder_size(whoosh_path) / 1e6
-    segments = len(backend.searcher().reader().leaf_readers())
-
-    # One more sitting day, loaded into the full index.
-    index_seconds = 0.0
-    raw, meta = sitting(days)
-    started = time.perf_counter()
-    load_file(raw, name="one-more-day.txt", metadata=meta)
-    day_seconds = time.perf_counter() - started
-    day_index_seconds = index_seconds
-    backend_class.write = write
-
-    # The query mix.
-    party = Counter(party for _, _, party in people if party).most_common(1)[0][0]
-    words = Counter(w for s in pool for w in re.findall(r"[a-z]{7,}", s.lower()))
-    common, rare = "government", min(w for w, n in words.items() if n == 1)
+    party = (
+        Speech.objects.exclude(member__party="")
+        .values_list("member__party")
+        .annotate(n=Count("id"))
+        .order_by("-n")[0][0]
+    )
+    dates = sorted(Debate.objects.values_list("date", flat=True))
+    year = dates[len(dates) // 2].year
     mix = {
         f"rare word ({rare})": {"q": rare},
-        f"common word ({common})": {"q": common},
+        "common word (government)": {"q": "government"},
         'phrase ("the hon. Member")': {"q": '"the hon. Member"'},
         "exclusion (government -minister)": {"q": "government -minister"},
-        "2 facets + dates, newest": {
-            "q": common,
+        "government, 2 facets + dates, newest": {
+            "q": "government",
             "party": party,
-            "year": "2012",
-            "date_from": "2010-01-01",
-            "date_to": "2014-12-31",
+            "year": str(year),
+            "date_from": f"{year - 2}-01-01",
+            "date_to": f"{year + 2}-12-31",
             "sort": "newest",
         },
-        "everything, newest (histogram)": {},
+        "everything, newest (+year histogram)": {},
     }
     rows = []
     client = Client()
     for label, params in mix.items():
 
-        def search(params=params):
+        def search(params=params, label=label):
             form = SpeechSearchForm(params)
-            assert form.is_valid(), form.errors
+            if not form.is_valid():
+                raise SystemExit(f"{label}: {form.errors.as_text()}")
             outcome = form.search()
-            return outcome.total, list(outcome.page)
+            return outcome.total, [result.object for result in outcome.page]
 
-        total = search()[0]
-        haystack = timed(search, args.repeats)
-
-        def page(params=params):
+        def page(params=params, label=label):
             response = client.get("/search/", params)
-            assert response.status_code == 200, response.status_code
+            if response.status_code != 200:
+                raise SystemExit(f"{label}: GET /search/ answered {response.status_code}")
 
-        rows.append((label, total, *haystack, *timed(page, args.repeats)))
+        total, shown = search()
+        if len(shown) != min(total, 20) or None in shown:
+            print(f"({label}: {total} results but {len(shown)} loaded on the first page)")
+        rows.append((label, total, *timed(search, args.repeats), *timed(page, args.repeats)))
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Corpus: {speeches:,} speeches in {days:,} sitting days, {len(members)} members;")
-    print(f"        {connection.vendor}, sentence pool {len(pool):,}")
-    for label, count, seconds in [
-        ("Load, all of it", speeches, load_seconds),
-        ("  of which search indexing", speeches, load_index_seconds),
-        ("Full rebuild (rebuild_index)", speeches, rebuild_seconds),
-    ]:
-        print(f"{label + ':':<34}{count / seconds:>9,.0f} speeches/s  ({seconds:.1f} s)")
-    print(f"{'Index size:':<34}{size_mb:>9,.0f} MB  ({segments} segments)")
+    how = "in batches (--batched)" if args.batched else "on each commit"
+
+    def rate(label, count, seconds):
+        print(f"{label + ':':<36}{count / seconds:>9,.0f} speeches/s  ({seconds:.1f} s)")
+
     print(
-        f"{f'One {args.per_day}-speech day, loaded:':<34}{day_seconds:>9.2f} s"
-        f"  (of which indexing {day_index_seconds:.2f} s)"
+        f"Corpus: {speeches:,} speeches, {days:,} sitting days {dates[0].year}-{dates[-1].year},"
+        f" {len(members)} members{'' if MEMBERS_CSV.exists() else ' (made up)'};"
     )
-    print(f"{'Peak memory (RSS):':<34}{peak_mb:>9,.0f} MB")
+    print(f"        {connection.vendor}, sentence pool {len(pool):,}, index written {how}")
+    rate("Load (load_file), all of it", speeches, load_seconds)
+    rate("  of which index sync", speeches, loaded["sync"])
+    rate("    of which backend write", speeches, loaded["write"])
+    rate("Full rebuild (rebuild_index)", speeches, rebuild_seconds)
+    print(
+        f"{'Index after rebuild:':<36}{size_mb:>9,.1f} MB, {segments} segments"
+        f"  (after the load: {load_segments})"
+    )
+    print(
+        f"{f'One more day ({day.speech_count} speeches):':<36}{day_seconds:>9.2f} s load,"
+        f" of which sync {day_spent['sync']:.2f} s (write {day_spent['write']:.2f} s);"
+        f" {day_segments} segments"
+    )
+    print(f"{'Peak memory (RSS):':<36}{peak_mb:>9,.0f} MB")
     print()
-    print(f"{'query':<34} {'hits':>7} {'search p50':>10} {'p95':>6} {'page p50':>9} {'p95':>6}")
+    print(f"{'query':<44} {'hits':>7} {'search p50':>10} {'p95':>6} {'page p50':>9} {'p95':>6}")
     for label, total, p50, p95, page50, page95 in rows:
-        print(f"{label:<34} {total:>7,} {p50:>10.1f} {p95:>6.1f} {page50:>9.1f} {page95:>6.1f}")
-    print("(milliseconds; search = SpeechSearchForm.search() through Haystack, with every")
-    print(" facet counted; page = the whole GET /search/ request)")
+        print(f"{label:<44} {total:>7,} {p50:>10.1f} {p95:>6.1f} {page50:>9.1f} {page95:>6.1f}")
+    print(f"(2 facets: party={party}, year={year}; dates {year - 2}-01-01 to {year + 2}-12-31;")
+    print(f" ms over {args.repeats} runs after a warm-up; search = SpeechSearchForm.search()")
+    print(" through Haystack with every facet counted and the page's speeches loaded;")
+    print(" page = the whole GET /search/ request through the test client)")
 
 
 if __name__ == "__main__":
