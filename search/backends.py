@@ -78,7 +78,6 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
         self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
         self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
-        self.mmap = os.environ.get("MMAP") == "1"
         self._local = threading.local()
         self._epoch = 0  # bumped when the index is deleted, to drop every cached searcher
 
@@ -92,7 +91,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         os.makedirs(self.path, exist_ok=True)
         if not os.access(self.path, os.W_OK):
             raise OSError(f"The Whoosh index folder {self.path} is not writable.")
-        self.storage = FileStorage(self.path, supports_mmap=self.mmap)
+        self.storage = FileStorage(self.path, supports_mmap=False)
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
         self.parser = self._make_parser()
