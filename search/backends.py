@@ -4,22 +4,28 @@ Configured in `HAYSTACK_CONNECTIONS` as `search.backends.ChamberWhooshEngine`. E
 the views do still goes through Haystack's `SearchQuerySet`, so a site that outgrows Whoosh
 moves to Haystack's Elasticsearch or Solr engine by changing that one setting.
 
-What changes against the stock backend:
+What changes against the stock backend (each measured with bench/search.py):
 
-- The index is opened without memory-mapping, and each thread keeps one searcher open until
-  the index changes: the stock backend opened two or three readers per query, and with
-  mmap every open copied the term files (~240 ms per query at 100k speeches).
-- Facet counts and sorting read each column once per index version into memory
-  (`CachedColumnFacet`) instead of seeking in the file for every matching document.
-- The schema stores nothing but Haystack's identifiers (results are loaded from the
-  database), keeps no sortable copy of the text, and indexes facet fields as single
-  exact values in sortable columns (`ID`), so "Liberal Democrat" stays one value and is
-  counted from a column instead of by walking every posting.
-- Narrowing queries become one filter of the search instead of separate searches.
-- Writes take Whoosh's single-writer lock with a wait-and-retry instead of logging the
-  `LockError` (the stock `remove` silently lost deletes), delete and add in one commit,
-  and use several processes and segments for bulk loads.
-- Spelling suggestions are computed only when a caller asks (`spelling_suggestion()`),
+- Opening: the index is opened without memory-mapping, and each thread keeps one searcher
+  open until the index changes: the stock backend opened two or three readers per query,
+  and with mmap every open copied the term files (~240 ms per query at 100k speeches).
+- Schema: only Haystack's identifiers are stored (results load from the database), the
+  text has no sortable copy, and facet fields are single exact values in sortable
+  columns (`ID`), so "Liberal Democrat" stays one value.
+- Columns in memory: facet values, dates and BM25's document lengths are read once per
+  segment and kept (`column_values`, `_lengths_in_memory`) instead of a file seek for
+  every match.
+- One pass per search: the collector records every match (`RecordingCollector`) while it
+  ranks or sorts, and facets are counted from those matches and the in-memory columns.
+  Whoosh's own grouping cost several Python calls per match and facet, and Haystack's
+  `allow_overlap` facets walked every posting of the field.
+- Narrowing (facet selections, date ranges): each narrowing query's documents are kept
+  until the index changes, and intersected inside the query (`DocSetQuery`), so the
+  matcher skips to them; date ranges are answered from the date column (`ColumnRange`).
+- Writing: the single-writer lock is waited for (up to LOCK_TIMEOUT) instead of logging
+  the `LockError` (the stock `remove` silently lost deletes); deletes and adds go in one
+  commit; bulk writes use two processes and segments.
+- Spelling: suggestions are computed only when a caller asks (`spelling_suggestion()`),
   from unstemmed words, ranked by edit distance and then by how common the word is. The
   words come from a vocabulary kept as one extra document per write (masked out of every
   search) instead of Whoosh's per-document spelling field, which halved indexing speed.
