@@ -173,6 +173,17 @@ class IndexFollowsDataTests(IndexTestCase):
         indexing.sync()  # the next flush writes what was kept
         self.assertEqual(indexed_ids(), set())
 
+    def test_prepare_fills_every_field_of_the_index(self):
+        index = connections["default"].get_unified_index().get_index(Speech)
+        member = make_member(name="Ada Lovelace", party="Whig")
+        speech = make_speech(debate=make_debate(), member=member, text="Engines.")
+        prepared = index.full_prepare(Speech.objects.with_context().get(id=speech.id))
+        self.assertEqual(
+            {field.index_fieldname for field in index.fields.values()} - set(prepared), set()
+        )
+        self.assertEqual(prepared["party_exact"], "Whig")
+        self.assertEqual(prepared["member"], str(member.id))
+
     def test_rebuild_index_rebuilds_everything(self):
         from django.core.management import call_command
 
