@@ -214,6 +214,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         if not searcher.doc_count():
             return {**EMPTY, "spelling_suggestion": suggestion}
 
+        parsed, excluded = _split_exclusions(parsed)
         narrowed = self._filter(narrow_queries, models, limit_to_registered_models)
         if narrowed is not None and not narrowed:  # the selections match nothing at all
             return {**EMPTY, "spelling_suggestion": suggestion}
@@ -235,9 +236,13 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             optimize=not facets,
         )
         recorder = collector = RecordingCollector(collector)
-        vocabulary = self._vocabulary_docs(searcher)
-        if vocabulary:
-            collector = FilterCollector(collector, restrict=vocabulary)
+        # Excluded words and the vocabulary documents are dropped by set membership, which
+        # costs less than Whoosh's and-not matcher skipping through the excluded postings.
+        restrict = self._vocabulary_docs(searcher)
+        if excluded:
+            restrict = restrict.union(*(searcher.docs_for_query(q) for q in excluded))
+        if restrict:
+            collector = FilterCollector(collector, restrict=restrict)
         searcher.search_with_collector(parsed, collector)
         raw_page = ResultsPage(collector.results(), page_num, page_length)
         if wants_none or raw_page.pagenum < page_num:  # past the end Whoosh gives the last
@@ -594,6 +599,21 @@ class DocSetQuery(whoosh_query.Query):
     def matcher(self, searcher, context=None):
         ids = self._by_reader.get(id(searcher.reader()), array("I"))
         return ListMatcher(ids, all_weights=0.0)
+
+
+def _split_exclusions(query):
+    """(the query without its top-level NOT clauses, those clauses' subqueries)."""
+    if isinstance(query, whoosh_query.Not):
+        return whoosh_query.Every(), [query.query]
+    if not isinstance(query, whoosh_query.And):
+        return query, []
+    kept = [q for q in query.subqueries if not isinstance(q, whoosh_query.Not)]
+    excluded = [q.query for q in query.subqueries if isinstance(q, whoosh_query.Not)]
+    if not excluded:
+        return query, []
+    if not kept:
+        return whoosh_query.Every(), excluded
+    return (kept[0] if len(kept) == 1 else whoosh_query.And(kept, boost=query.boost)), excluded
 
 
 def _lengths_in_memory(searcher, schema):
