@@ -93,7 +93,9 @@ TITLES = [
 # Pool sentences the importer would rightly join to the next line (a fragment ending in an
 # abbreviation such as "my hon." or starting in lower case): without this a 500-speech
 # transcript parses as ~465 speeches.
-JOINS_NEXT = re.compile(r"\b(?:hon|Mr|Mrs|Ms|Dr|St|No|Nos|Co|Ltd|etc|viz|cf|Col|Gen|Sir|Rt|\w)\.$")
+JOINS_NEXT = re.compile(
+    r"\b(?:hon|mr|mrs|ms|dr|st|no|nos|co|ltd|etc|viz|cf|col|gen|sir|rt|\w)\.$", re.IGNORECASE
+)
 
 
 def members_from_csv():
@@ -202,7 +204,9 @@ def run(args, workdir):
     span = (LAST_DAY - FIRST_DAY).days
 
     def sitting(n, speeches=args.per_day):
-        date = FIRST_DAY + datetime.timedelta(days=n * span // days if days <= span else n)
+        date = FIRST_DAY + datetime.timedelta(
+            days=n * span // max(1, days - 1) if days <= span else n
+        )
         meta = DebateMetadata(
             title=rng.choice(TITLES),
             date=date,
@@ -269,27 +273,28 @@ def run(args, workdir):
             )
         members = Member.objects.bulk_create(members)
         weights = [1 / (rank + 20) for rank in range(len(members))]
+        rng.shuffle(weights)
+        ids = list(Speech.objects.order_by("id").values_list("id", flat=True))
         speakers = {member.id: [] for member in members}
-        for speech_id in Speech.objects.order_by("id").values_list("id", flat=True):
-            speakers[rng.choices(members, weights)[0].id].append(speech_id)
-        for member_id, ids in speakers.items():
-            for start in range(0, len(ids), 5000):
-                Speech.objects.filter(id__in=ids[start : start + 5000]).update(member_id=member_id)
+        for speech_id, member in zip(ids, rng.choices(members, weights, k=len(ids)), strict=True):
+            speakers[member.id].append(speech_id)
+        for member_id, theirs in speakers.items():
+            for start in range(0, len(theirs), 5000):
+                chunk = theirs[start : start + 5000]
+                Speech.objects.filter(id__in=chunk).update(member_id=member_id)
 
         started = time.perf_counter()
         call_command("rebuild_index", interactive=False, verbosity=0)
         rebuild_seconds = time.perf_counter() - started
         size_mb, segments = index_shape(whoosh_path)
 
+        dates = sorted(Debate.objects.values_list("date", flat=True))
+
         # One more sitting day, loaded into the full index (its index write on commit).
         spent.update(sync=0.0, write=0.0)
-        raw, meta = sitting(days)
-        meta = DebateMetadata(
-            title=meta.title,
-            date=LAST_DAY + datetime.timedelta(days=2),
-            house="commons",
-            kind="debate",
-        )
+        raw = transcript(rng, pool, args.per_day)
+        date = max(dates) + datetime.timedelta(days=2)
+        meta = DebateMetadata(title=rng.choice(TITLES), date=date, house="commons", kind="debate")
         started = time.perf_counter()
         day = load_file(raw, name="one-more-day.txt", metadata=meta)
         day_seconds = time.perf_counter() - started
@@ -313,7 +318,6 @@ def run(args, workdir):
         .annotate(n=Count("id"))
         .order_by("-n")[0][0]
     )
-    dates = sorted(Debate.objects.values_list("date", flat=True))
     year = dates[len(dates) // 2].year
     mix = {
         f"rare word ({rare})": {"q": rare},
