@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from search.snippets import highlighter_for
+
 from .models import Debate, Member, SourceFile, Speech
 
 LATEST_DEBATES = 10
@@ -98,6 +100,7 @@ def debate_detail(request, date, slug):
     context = {
         "debate": debate,
         "speeches": speeches,
+        "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Debates",
             before and (before.get_absolute_url(), f"{before.title}, {_long_date(before.date)}"),
@@ -121,6 +124,7 @@ def speech_detail(request, date, slug, position):
     context = {
         "speech": speech,
         "debate": debate,
+        "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Speeches in this debate",
             position - 1 in positions and (f"{url}{position - 1}/", "Previous speech"),

@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from haystack.inputs import Clean, Exact
 from haystack.query import SQ, SearchQuerySet
 
-from .query import ParsedQuery, Term, parse, words_of
+from .query import MAX_QUERY_LENGTH, ParsedQuery, Term, clean_text, parse, words_of
 
-MAX_QUERY_LENGTH = 500
 RESULTS_PER_PAGE = 20
 # Below this many results a query may be misspelt, and a suggestion is worth its cost.
 SUGGEST_BELOW = 5
@@ -47,9 +46,7 @@ class QueryField(forms.CharField):
     search, and a NUL byte would otherwise be refused outright."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        cleaned = "".join(ch if ch.isprintable() else " " for ch in value)
-        return " ".join(cleaned.split())
+        return clean_text(super().to_python(value))
 
 
 class FacetSelectionField(forms.Field):

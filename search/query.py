@@ -3,10 +3,11 @@
     ceasefire "humanitarian pause" -hostages Gaza OR Israel speaker:mitchell party:labour
 
 Words must all match; "quoted words" match as a phrase; -word or NOT word excludes; OR
-between two items accepts either; `speaker:`, `party:` and `house:` restrict by who spoke
-and where. Nothing typed here is an error: stray quotes, lone operators, unknown prefixes
-and punctuation are read as plainly as possible and explained in `notices`. Pure Python:
-`forms.SpeechSearchForm` turns a `ParsedQuery` into Haystack calls.
+between two items accepts either; `speaker:`, `party:`, `title:` (the debate's) and
+`house:` restrict by who spoke, in which debate and where. Nothing typed here is an error:
+stray quotes, lone operators, unknown prefixes and punctuation are read as plainly as
+possible and explained in `notices`. Pure Python: `forms.SpeechSearchForm` turns a
+`ParsedQuery` into Haystack calls.
 """
 
 import re
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 
 from .analysis import stems
 
-PREFIXES = ("speaker", "party", "house")
+MAX_QUERY_LENGTH = 500
+PREFIXES = ("speaker", "party", "title", "house")
 HOUSES = {
     "commons": "commons",
     "hc": "commons",
@@ -54,7 +56,7 @@ class ParsedQuery:
     # Every group must match; a group matches when any of its terms does.
     groups: tuple[tuple[Term, ...], ...] = ()
     excluded: tuple[Term, ...] = ()
-    # (field, term, excluded) for `speaker:` and `party:`.
+    # (field, term, excluded) for `speaker:`, `party:` and `title:`.
     fields: tuple[tuple[str, Term, bool], ...] = ()
     houses: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -71,6 +73,12 @@ class ParsedQuery:
     @property
     def only_excludes(self) -> bool:
         return bool(self.excluded) and not (self.groups or self.fields or self.houses)
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, with control characters (a NUL byte, say) and runs of spaces turned
+    into single spaces: they mean nothing to a search."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def parse(text: str) -> ParsedQuery:
@@ -91,7 +99,7 @@ def parse(text: str) -> ParsedQuery:
         if prefix and prefix not in PREFIXES:
             notices.append(
                 f"Chamber doesn't know “{prefix}:”, so it searched for the words. "
-                "Try speaker:, party: or house:."
+                "Try speaker:, party:, title: or house:."
             )
             raw, prefix = f"{prefix} {raw}", ""
         term = _term(raw)
@@ -137,6 +145,11 @@ def _term(raw: str) -> Term | None:
     None if nothing searchable is left."""
     words = WORD.findall(raw)
     return Term(" ".join(words)) if words else None
+
+
+def highlight_text(parsed: ParsedQuery) -> str:
+    """The words and phrases to mark in the text, as a query (for a link to the debate)."""
+    return " ".join(str(term) for term in parsed.terms)
 
 
 def words_of(parsed: ParsedQuery) -> list[str]:

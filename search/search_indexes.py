@@ -8,7 +8,8 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
     """One document per speech.
 
     `text` is the speech itself, stemmed.
-    `speaker` and `party` are searched by the `speaker:` and `party:` prefixes. The facet
+    `speaker` (the name and office as printed, and the member's name), `party` and `title`
+    (the debate's) are searched by the `speaker:`, `party:` and `title:` prefixes. The facet
     fields hold one exact value each (ids for members and debates, so that two members or
     debates with the same name stay apart); the search page turns ids back into names.
     Nothing is stored: results are loaded from the database.
@@ -16,6 +17,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
 
     text = indexes.CharField(document=True)
     speaker = indexes.CharField()
+    title = indexes.CharField()
     party = indexes.CharField(faceted=True)
     member = indexes.FacetCharField()
     debate = indexes.FacetCharField()
@@ -38,6 +40,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
             DJANGO_ID: str(speech.pk),
             "text": speech.text,
             "speaker": self.prepare_speaker(speech),
+            "title": debate.title,
             "party": party,
             "party_exact": party,
             "member": str(speech.member_id) if member else None,

@@ -1,6 +1,6 @@
 """The snippet shown for a search result: the sentence of the speech that best matches the
 query, with the matching words marked, and that sentence's number so the result can link
-to it in the debate page.
+to it in the debate page, where the same `Highlighter` marks the words again.
 
 Built from the speech as loaded from the database and the parsed query, with the same
 analyser the index uses, so it reads the same on any Haystack backend: a quoted phrase
@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .analysis import spans, stems
-from .query import Term
+from .query import MAX_QUERY_LENGTH, Term, clean_text, parse
 
 MAX_WORDS = 60
 
@@ -26,34 +26,54 @@ class Snippet:
     matched: bool
 
 
+class Highlighter:
+    """Marks the words and phrases of a query in text, as the index matched them: stemmed
+    ("ceasefires" marks "ceasefire"), and a quoted phrase only where its words follow in
+    order, as one mark."""
+
+    def __init__(self, terms: list[Term], query: str = ""):
+        self.wanted = [words for words in (stems(term.text) for term in terms) if words]
+        self.query = query  # as typed, cleaned: for telling people what is marked
+
+    def __bool__(self):
+        return bool(self.wanted)
+
+    def mark(self, text: str) -> SafeString:
+        """All of `text`, escaped, with the matches wrapped in <mark>."""
+        return _render(text, self.marks(text)[0], max_words=None)
+
+    def marks(self, sentence: str) -> tuple[list[tuple[int, int]], set[int]]:
+        """Character ranges to mark in `sentence`, and which of the wanted terms it has."""
+        tokens = spans(sentence)
+        words = [stem for stem, _, _ in tokens]
+        marks, found = [], set()
+        for index, term in enumerate(self.wanted):
+            size = len(term)
+            for start in range(len(words) - size + 1):
+                if words[start : start + size] == term:
+                    marks.append((tokens[start][1], tokens[start + size - 1][2]))
+                    found.add(index)
+        return _merge(marks), found
+
+
+def highlighter_for(text: str) -> Highlighter | None:
+    """What to mark for a query as typed (a debate page's `?highlight=`), or None."""
+    text = clean_text(text)[:MAX_QUERY_LENGTH]
+    return Highlighter(parse(text).terms, query=text) or None
+
+
 def snippet(sentences: list[str], terms: list[Term]) -> Snippet:
-    wanted = [stems(term.text) for term in terms]
-    wanted = [words for words in wanted if words]
+    highlighter = Highlighter(terms)
     best, best_score, best_marks = 0, (0, 0), []
     for number, sentence in enumerate(sentences):
-        marks, found = _marks(sentence, wanted)
+        marks, found = highlighter.marks(sentence)
         score = (len(found), len(marks))
         if score > best_score:
             best, best_score, best_marks = number, score, marks
     if not sentences:
         return Snippet(1, mark_safe(""), False)
-    text = sentences[best]
-    html = _render(text, best_marks)
+    html = _render(sentences[best], best_marks)
     return Snippet(best + 1, html, bool(best_marks))
-
-
-def _marks(sentence: str, wanted: list[list[str]]) -> tuple[list[tuple[int, int]], set[int]]:
-    """Character ranges to mark in `sentence`, and which of the wanted terms were found."""
-    tokens = spans(sentence)
-    words = [stem for stem, _, _ in tokens]
-    marks, found = [], set()
-    for index, term in enumerate(wanted):
-        size = len(term)
-        for start in range(len(words) - size + 1):
-            if words[start : start + size] == term:
-                marks.append((tokens[start][1], tokens[start + size - 1][2]))
-                found.add(index)
-    return _merge(marks), found
 
 
 def _merge(ranges):
@@ -66,15 +86,15 @@ def _merge(ranges):
     return merged
 
 
-def _render(text: str, marks: list[tuple[int, int]]) -> SafeString:
-    """`text` escaped, marks wrapped in <mark>, cut to about MAX_WORDS around the first."""
-    words = [match.span() for match in re.finditer(r"\S+", text)]
+def _render(text: str, marks: list[tuple[int, int]], max_words=MAX_WORDS) -> SafeString:
+    """`text` escaped, marks wrapped in <mark>, cut to about `max_words` around the first."""
     begin, end = 0, len(text)
-    if len(words) > MAX_WORDS:
+    words = [match.span() for match in re.finditer(r"\S+", text)] if max_words else []
+    if max_words and len(words) > max_words:
         centre = marks[0][0] if marks else 0
         first = next((n for n, (_, stop) in enumerate(words) if stop > centre), 0)
-        low = max(0, min(first - MAX_WORDS // 3, len(words) - MAX_WORDS))
-        begin, end = words[low][0], words[low + MAX_WORDS - 1][1]
+        low = max(0, min(first - max_words // 3, len(words) - max_words))
+        begin, end = words[low][0], words[low + max_words - 1][1]
     parts, cursor = [], begin
     for start, stop in marks:
         if start < begin or stop > end:

@@ -1,10 +1,12 @@
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.shortcuts import render
 
 from debates.models import Debate, House, Member
 
 from .forms import FACETS, SpeechSearchForm
+from .query import highlight_text
 from .snippets import snippet
 
 # Facet values shown before "more" (the rest sit in a <details> element), and at most.
@@ -51,6 +53,8 @@ def results(request):
     outcome = form.search(page=request.GET.get("page"))
     page = outcome.page
     terms = outcome.parsed.terms
+    # The debate page marks the same words: ?highlight=ceasefire "humanitarian pause"
+    marks = f"?{urlencode({'highlight': highlight_text(outcome.parsed)})}" if terms else ""
     hits = []
     for result in page:
         speech = result.object
@@ -58,7 +62,7 @@ def results(request):
             continue
         found = snippet(speech.sentences, terms)
         anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
-        url = f"{speech.debate.get_absolute_url()}#{anchor}"
+        url = f"{speech.debate.get_absolute_url()}{marks}#{anchor}"
         hits.append({"speech": speech, "snippet": found, "url": url})
     groups = facet_groups(request, form, outcome.facet_counts)
     context = {

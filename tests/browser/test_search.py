@@ -30,7 +30,8 @@ class SearchTests(BrowserTestCase):
         expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–3 of 3"))
         expect(page.locator(".chip")).to_have_count(0)
 
-        # Open a result: the matching sentence is the target, highlighted and in view.
+        # Open a result: the matching sentence is the target, highlighted and in view, with
+        # the searched word marked in it.
         first = page.locator(".result").first
         snippet = first.locator(".result__snippet").inner_text()
         first.locator(".result__title a").click()
@@ -41,3 +42,6 @@ class SearchTests(BrowserTestCase):
         background = target.evaluate("el => getComputedStyle(el).backgroundColor")
         self.assertNotIn(background, ("rgba(0, 0, 0, 0)", "transparent"))
         expect(target).to_be_in_viewport()
+        expect(target.locator("mark").first).to_have_text(re.compile("ceasefire", re.I))
+        page.get_by_role("link", name="Hide the marks").click()
+        expect(page.locator(".speech mark")).to_have_count(0)

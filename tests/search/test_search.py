@@ -240,7 +240,8 @@ class SearchPageTests(SearchDataMixin, IndexTestCase):
         self.assertContains(response, f"Results 1–{total} of {total}")
         speech = Speech.objects.filter(text__startswith="Ceasefire now").first()
         self.assertContains(
-            response, f'href="{speech.debate.get_absolute_url()}#{speech.anchor}-1"'
+            response,
+            f'href="{speech.debate.get_absolute_url()}?highlight=ceasefires#{speech.anchor}-1"',
         )
         self.assertContains(response, "<mark>Ceasefire</mark> now.")
         self.assertContains(self.search(q="humanitarian"), "Speaker not recorded")
@@ -282,6 +283,50 @@ class SearchPageTests(SearchDataMixin, IndexTestCase):
             set(result_ids(lords)),
             set(Speech.objects.filter(debate__house="lords").values_list("id", flat=True)),
         )
+
+    def test_title_prefix_searches_debate_titles(self):
+        response = self.search(q="title:energies")
+        expected = set(Speech.objects.filter(debate__title="Energy").values_list("id", flat=True))
+        self.assertEqual(set(result_ids(response)), expected)
+        self.assertTrue(expected)
+        self.assertEqual(
+            set(result_ids(self.search(q="title:gaza -title:energy"))),
+            set(Speech.objects.filter(debate__title="Gaza").values_list("id", flat=True)),
+        )
+
+    def test_the_debate_page_marks_the_words_the_search_matched(self):
+        response = self.search(q='"humanitarian pause" -energy speaker:able')
+        link = re.search(r'class="result__title"><a href="([^"]+)"', response.content.decode())
+        self.assertIn("?highlight=%22humanitarian+pause%22#", link[1])
+        page = self.client.get(link[1].split("#")[0])
+        self.assertContains(page, "<mark>humanitarian pause</mark>")
+        self.assertNotContains(page, "<mark>humanitarian</mark>")  # the phrase, not its words
+        self.assertNotContains(page, "<mark>energy</mark>")  # excluded words are not marked
+        self.assertContains(page, "Hide the marks")
+        self.assertNotContains(self.client.get(link[1].split("?")[0]), "<mark>")
+
+    def test_the_speech_page_marks_words_too(self):
+        speech = Speech.objects.filter(text__startswith="Ceasefire now").first()
+        page = self.client.get(speech.get_absolute_url(), {"highlight": "ceasefires"})
+        self.assertContains(page, "<mark>Ceasefire</mark> now.")
+
+    def test_highlighting_costs_no_queries_and_treats_junk_as_nothing_to_mark(self):
+        url = self.debates[0].get_absolute_url()
+        with self.assertNumQueries(4):
+            self.client.get(url)
+        with self.assertNumQueries(4):
+            marked = self.client.get(url, {"highlight": "ceasefire humanitarian"})
+        texts = " ".join(self.debates[0].speeches.values_list("text", flat=True)).lower()
+        expected = len(re.findall(r"\b(?:ceasefire|humanitarian)\b", texts))
+        self.assertGreater(expected, 1)
+        self.assertContains(marked, "<mark>", count=expected + 1)  # and the note's own
+        for junk in ["", "the of", "-", '"', "\x00", "<script>alert(1)</script>", "x" * 10_000]:
+            with self.subTest(junk=junk[:20]):
+                page = self.client.get(url, {"highlight": junk})
+                self.assertEqual(page.status_code, 200)
+                self.assertNotContains(page, "<script>alert")
+        script = self.client.get(url, {"highlight": "<script>ceasefire"})
+        self.assertContains(script, "<q>&lt;script&gt;ceasefire</q>")
 
     def test_each_facet_counts_what_the_database_counts(self):
         response = self.search(q="humanitarian")

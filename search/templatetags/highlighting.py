@@ -1,0 +1,10 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def marked(text, highlighter):
+    """`text` with a search's words marked (see search.snippets.Highlighter); escaped as any
+    other text when there is nothing to mark."""
+    return highlighter.mark(text) if highlighter else text
