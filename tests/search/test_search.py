@@ -15,12 +15,15 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from haystack import connections
 from haystack.query import SearchQuerySet
+from whoosh import query as whoosh_query
 
 from debates.importers.manifest import parse_manifest
 from debates.importers.transcript import DebateMetadata
 from debates.loading import load_file
 from debates.models import Debate, House, Speech
 from search import indexing
+from search.analysis import stems
+from search.backends import AdjacentPhrase
 from tests.factories import make_debate, make_member, make_speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -190,6 +193,44 @@ class IndexFollowsDataTests(IndexTestCase):
         make_debate(speeches=4)
         call_command("rebuild_index", interactive=False, verbosity=0)
         self.assertEqual(indexed_ids(), set(Speech.objects.values_list("id", flat=True)))
+
+
+class PhraseTests(IndexTestCase):
+    """Chamber's phrase check (backends.AdjacentPhrase) against Whoosh's own, on one index."""
+
+    def test_adjacent_phrase_matches_exactly_what_whooshs_phrase_matches(self):
+        debate = make_debate()
+        for text in [
+            "The hon. Member for Aytown spoke.",
+            "Member, hon. reversed.",
+            "The hon. hon. Member twice.",
+            "The hon. and learned Member.",
+            "The hon. Gentleman, not a Member here.",
+            "A humanitarian pause now.\nAnd a humanitarian pause later.",
+            "Pause, humanitarian.",
+        ]:
+            make_speech(debate=debate, text=text)
+        self.index_everything()
+        searcher, field = backend().searcher(), backend().content_field_name
+        matched = 0
+        for phrase in [
+            "hon member",
+            "hon hon member",
+            "hon learned member",
+            "humanitarian pause",
+            "pause humanitarian",
+            "member hon",
+            "hon gentleman member",
+            "zebra hon",
+        ]:
+            with self.subTest(phrase=phrase):
+                words = stems(phrase)
+                theirs = set(searcher.docs_for_query(whoosh_query.Phrase(field, words)))
+                ours = set(searcher.docs_for_query(AdjacentPhrase(field, words)))
+                self.assertEqual(ours, theirs)
+                matched += bool(theirs)
+        self.assertGreaterEqual(matched, 5)
+        self.assertIsInstance(backend()._parse('"hon member"'), AdjacentPhrase)
 
 
 class SearchDataMixin:
