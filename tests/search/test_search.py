@@ -344,6 +344,8 @@ class SearchPageTests(SearchDataMixin, IndexTestCase):
         self.assertNotContains(page, "<mark>humanitarian</mark>")  # the phrase, not its words
         self.assertNotContains(page, "<mark>energy</mark>")  # excluded words are not marked
         self.assertContains(page, "Hide the marks")
+        canonical = f'<link rel="canonical" href="http://testserver{link[1].split("?")[0]}">'
+        self.assertContains(page, canonical)  # one address for search engines, marks or not
         self.assertNotContains(self.client.get(link[1].split("?")[0]), "<mark>")
 
     def test_the_speech_page_marks_words_too(self):
