@@ -22,8 +22,9 @@ What changes against the stock backend (each measured with bench/search.py):
 - Narrowing (facet selections, date ranges): each narrowing query's documents are kept
   until the index changes, and intersected inside the query (`DocSetQuery`), so the
   matcher skips to them; date ranges are answered from the date column (`ColumnRange`).
-- Phrases: an exact phrase is checked from the raw word positions with set arithmetic
-  (`AdjacentPhrase`) instead of Whoosh's span objects.
+- Phrases: an exact phrase reads its words' postings a block at a time, intersects them as
+  sets and checks positions only where every word occurs (`AdjacentPhrase`), instead of
+  walking them a document at a time with Whoosh's span objects.
 - Writing: the single-writer lock is waited for (up to LOCK_TIMEOUT) instead of logging
   the `LockError` (the stock `remove` silently lost deletes); deletes and adds go in one
   commit; bulk writes use two processes and segments.
@@ -55,12 +56,19 @@ from haystack.utils import get_model_ct
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, WrappingCollector
 from whoosh.fields import DATETIME, NUMERIC, TEXT
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher, WrappingMatcher
+from whoosh.matching import (
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcher,
+    WrappingMatcher,
+)
 from whoosh.query import NumericRange
 from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.searching import ResultsPage
@@ -561,10 +569,12 @@ class ColumnRange(NumericRange):
 
 
 class AdjacentPhrase(whoosh_query.Phrase):
-    """An exact phrase (its words next to each other, in order), checked with set
-    arithmetic on each document's raw positions. Whoosh's own check built span objects for
-    every position of every document holding all the words, and bisected through them:
-    most of the time of a search for a common phrase ("the hon. Member")."""
+    """An exact phrase (its words next to each other, in order). In each segment the words'
+    posting lists are read a block at a time, their documents intersected as sets, and the
+    positions checked only in the documents that hold every word; scores are the same BM25
+    sums Whoosh gives. Whoosh's own phrase walked the lists a document at a time and built
+    span objects for every position: most of the time of a search for a common phrase
+    ("the hon. Member")."""
 
     def matcher(self, searcher, context=None):
         if self.fieldname not in searcher.schema:
@@ -573,14 +583,71 @@ class AdjacentPhrase(whoosh_query.Phrase):
         if not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)  # Whoosh's own error
         reader = searcher.reader()
-        terms = []
+        words = []
         for word in self.words:
             word = field.to_bytes(word)
             if (self.fieldname, word) not in reader:
                 return NullMatcher()
-            terms.append(whoosh_query.Term(self.fieldname, word))
-        matcher = _AdjacentMatcher([term.matcher(searcher, context) for term in terms])
+            words.append(word)
+        weighting = context.weighting if context else searcher.weighting
+        postings = [searcher.postings(self.fieldname, word, weighting=weighting) for word in words]
+        leaves = [_on_disk(matcher) for matcher in postings]
+        if all(leaves):
+            matcher = _phrase_matches(leaves, field.format)
+        else:  # another codec, or a searcher over several segments: document by document
+            matcher = _AdjacentMatcher(postings)
         return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
+
+
+def _on_disk(matcher):
+    """(Whoosh's on-disk posting reader, the deleted documents it skips) for a term in one
+    segment with a scorer that scores from weight and length (BM25), or None."""
+    deleted = frozenset()
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        matcher, deleted = matcher.child, matcher._ids
+    scorer = getattr(matcher, "scorer", None)
+    if isinstance(matcher, W3LeafMatcher) and hasattr(scorer, "_score") and hasattr(scorer, "dfl"):
+        return matcher, deleted
+    return None
+
+
+def _whole_postings(leaf):
+    """{document: (weight, encoded positions)} of one term in one segment, by blocks."""
+    postings = {}
+    leaf.reset()
+    while leaf.is_active():
+        leaf._read_ids()
+        leaf._read_weights()
+        leaf._read_values()
+        postings.update(zip(leaf._ids, zip(leaf._weights, leaf._values, strict=True), strict=True))
+        leaf._next_block()
+    return postings
+
+
+def _phrase_matches(leaves, fmt):
+    """A matcher over the documents where the terms of `leaves` follow on, in order."""
+    terms = [_whole_postings(leaf) for leaf, _ in leaves]
+    scorers = [leaf.scorer for leaf, _ in leaves]
+    candidates = set(terms[0]).intersection(*terms[1:]).difference(leaves[0][1])
+    length_of, decode = scorers[0].dfl, fmt.decode_positions
+    ids, scores = array("I"), array("d")
+    for doc in sorted(candidates):
+        rows = [term[doc] for term in terms]
+        ends = set(decode(rows[0][1]))
+        for _, value in rows[1:]:
+            ends = {position + 1 for position in ends}.intersection(decode(value))
+            if not ends:
+                break
+        else:
+            length = length_of(doc)
+            ids.append(doc)
+            scores.append(
+                sum(
+                    scorer._score(weight, length)
+                    for scorer, (weight, _) in zip(scorers, rows, strict=True)
+                )
+            )
+    return ListMatcher(ids, weights=scores)
 
 
 class _AdjacentMatcher(SpanWrappingMatcher):
