@@ -253,6 +253,32 @@ class PhraseTests(IndexTestCase):
         self.assert_same_as_whoosh()
 
 
+class ExactCountTests(IndexTestCase):
+    """Totals and facet counts count every match, even where Whoosh could stop early for
+    the top results: here 25 strong matches in one segment, then 15 weak ones in another."""
+
+    def test_totals_and_facets_count_weak_matches_in_later_segments(self):
+        strong = make_debate(title="Strong", date=datetime.date(2020, 1, 1))
+        for n in range(25):  # each stronger than the last, so the top 20 keep changing
+            make_speech(debate=strong, text="Housing schools. " * (n + 1))
+        self.index_everything()
+        weak = make_debate(title="Weak", date=datetime.date(2021, 1, 1))
+        filler = " ".join(f"filler{n}" for n in range(80))
+        for _ in range(15):
+            make_speech(debate=weak, text=f"{filler} housing schools {filler}.")
+        indexing.schedule_sync(debate_ids=[weak.id])
+        indexing.sync()
+        self.assertEqual(len(backend().searcher().reader().leaf_readers()), 2)
+
+        for q in ["housing OR schools", '"housing schools"', "housing schools"]:
+            with self.subTest(q=q):
+                response = self.client.get("/search/", {"q": q})
+                self.assertContains(response, "Results 1–20 of 40")
+                self.assertEqual(facet_counts(response, "year"), {"2020": 25, "2021": 15})
+                second = self.client.get("/search/", {"q": q, "page": "2"})
+                self.assertEqual(len(result_ids(second)), 20)
+
+
 class SearchDataMixin:
     """Twelve speeches over two Houses, three years, three parties and an unknown speaker."""
 
