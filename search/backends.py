@@ -636,12 +636,7 @@ def _phrase_matches(leaves, fmt):
     ids, scores = array("I"), array("d")
     for doc in sorted(candidates):
         rows = [term[doc] for term in terms]
-        ends = set(decode(rows[0][1]))
-        for _, value in rows[1:]:
-            ends = {position + 1 for position in ends}.intersection(decode(value))
-            if not ends:
-                break
-        else:
+        if _phrase_ends(decode(value) for _, value in rows):
             length = length_of(doc)
             ids.append(doc)
             scores.append(
@@ -667,13 +662,20 @@ class _AdjacentMatcher(SpanWrappingMatcher):
         return self if self.is_active() else NullMatcher()
 
     def _get_spans(self):
-        first, *rest = self.matchers
-        ends = set(first.value_as("positions"))
-        for matcher in rest:
-            ends = {position + 1 for position in ends}.intersection(matcher.value_as("positions"))
-            if not ends:
-                return []
-        return [Span(end - len(rest), end) for end in sorted(ends)]
+        ends = _phrase_ends(matcher.value_as("positions") for matcher in self.matchers)
+        return [Span(end - len(self.matchers) + 1, end) for end in sorted(ends)]
+
+
+def _phrase_ends(positions):
+    """Where a phrase ends in a document, given each of its words' positions there in
+    order: the positions of the last word that follow on from all the others."""
+    positions = iter(positions)
+    ends = set(next(positions))
+    for following in positions:
+        ends = {position + 1 for position in ends}.intersection(following)
+        if not ends:
+            break
+    return ends
 
 
 class RecordingCollector(WrappingCollector):
