@@ -28,8 +28,7 @@ What changes against the stock backend (each measured with bench/search.py):
   walking them a document at a time with Whoosh's span objects.
 - Writing: the single-writer lock is waited for (up to LOCK_TIMEOUT) instead of logging
   the `LockError` (the stock `remove` silently lost deletes); deletes and adds go in one
-  commit; bulk writes use two processes and segments; segments merge ten of a size at a
-  time (`merge_by_tier`), not Whoosh's default that rewrote most of a large index.
+  commit; bulk writes use two processes and segments.
 - Spelling: suggestions are computed only when a caller asks (`spelling_suggestion()`),
   from unstemmed words, ranked by edit distance and then by how common the word is. The
   words come from a vocabulary kept as one extra document per write (masked out of every
@@ -83,8 +82,6 @@ from .analysis import analyzer
 # Batches at least this big are written by several processes into several segments.
 BULK_THRESHOLD = 2000
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
-# Segments of one size merged together (see `merge_by_tier`).
-MERGE_FAN_IN = 10
 # Narrowing queries whose matching documents are kept per searcher.
 NARROW_CACHE_SIZE = 256
 # The spelling vocabulary: words of three letters or more, as written (lower-cased).
@@ -449,7 +446,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=merge_by_tier)
+        writer.commit()
 
     def _new_words(self, documents, fresh):
         words = set()
@@ -502,33 +499,6 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         self.index = self.storage.open_index(schema=self.schema)
         writer = self._writer(bulk=False)
         writer.commit(optimize=True)
-
-
-def merge_by_tier(writer, segments):
-    """Whoosh merge policy: segments are grouped by size (their number of live documents,
-    by digits), and a group is merged only once it holds MERGE_FAN_IN segments; wholly
-    deleted segments are dropped. Each document is then rewritten about log10(N) times and
-    an index keeps a few dozen segments at most. Whoosh's default (`MERGE_SMALL`) merged
-    whenever the small segments added up to less than a Fibonacci number, which once an
-    index holds a few dozen segments takes in nearly all of it: a 1M-speech rebuild spent
-    most of its time rewriting the same postings."""
-    from whoosh.reading import SegmentReader
-
-    tiers = {}
-    for segment in segments:
-        live = segment.doc_count()
-        if live:
-            tiers.setdefault(len(str(live)), []).append(segment)
-    unchanged = []
-    for tier in tiers.values():
-        if len(tier) < MERGE_FAN_IN:
-            unchanged.extend(tier)
-            continue
-        for segment in tier:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-    return unchanged
 
 
 class CachedColumnFacet(FieldFacet):

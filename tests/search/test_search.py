@@ -23,7 +23,7 @@ from debates.loading import load_file
 from debates.models import Debate, House, Speech
 from search import indexing
 from search.analysis import stems
-from search.backends import MERGE_FAN_IN, AdjacentPhrase
+from search.backends import AdjacentPhrase
 from tests.factories import make_debate, make_member, make_speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -277,38 +277,6 @@ class ExactCountTests(IndexTestCase):
                 self.assertEqual(facet_counts(response, "year"), {"2020": 25, "2021": 15})
                 second = self.client.get("/search/", {"q": q, "page": "2"})
                 self.assertEqual(len(result_ids(second)), 20)
-
-
-class MergePolicyTests(IndexTestCase):
-    """Segments merge ten of a size at a time (backends.merge_by_tier), losing nothing."""
-
-    def segments(self):
-        return len(backend().searcher().reader().leaf_readers())
-
-    def load_day(self, n):
-        debate = make_debate(title=f"Day {n}", date=datetime.date(2020, 1, 1 + n))
-        for _ in range(3):
-            make_speech(debate=debate, text=f"Okapi number {n}.")
-        indexing.schedule_sync(debate_ids=[debate.id])
-        indexing.sync()
-        return debate
-
-    def test_ten_segments_of_a_size_merge_into_one_and_nothing_is_lost(self):
-        days = [self.load_day(n) for n in range(10)]
-        self.assertEqual(self.segments(), 10)  # nine existing at the tenth commit: no merge
-        days.append(self.load_day(10))
-        self.assertEqual(self.segments(), 1)  # ten of a size merged with the new documents
-        self.assertEqual(indexed_ids(), set(Speech.objects.values_list("id", flat=True)))
-        self.assertEqual(SearchQuerySet().auto_query("okapi").count(), 33)
-
-        # Deleted documents are left behind by the merge.
-        with self.captureOnCommitCallbacks(execute=True):
-            days[0].delete()
-        for n in range(11, 20):
-            self.load_day(n)
-        self.assertEqual(indexed_ids(), set(Speech.objects.values_list("id", flat=True)))
-        self.assertEqual(SearchQuerySet().auto_query("okapi").count(), 57)
-        self.assertLessEqual(self.segments(), MERGE_FAN_IN)
 
 
 class SearchDataMixin:
