@@ -111,6 +111,11 @@ def load_transcript(parsed: ParsedTranscript, *, source: SourceFile) -> list[Deb
                 member_id=members.get(speech.member_ref),
                 speaker_name=speech.speaker_name,
                 speaker_role=speech.speaker_role,
+                speaker_constituency=speech.speaker_constituency,
+                speaker_party=speech.speaker_party,
+                kind=speech.kind,
+                heading=speech.heading,
+                source_reference=speech.source_reference,
                 text="\n\n".join("\n".join(paragraph) for paragraph in speech.paragraphs),
             )
             for position, speech in enumerate(parsed_debate.speeches, start=1)

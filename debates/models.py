@@ -35,6 +35,15 @@ class SourceFile(models.Model):
     size = models.PositiveBigIntegerField()
     format = models.CharField(max_length=32, help_text="Format detected when it was loaded.")
     raw = models.BinaryField()
+    series = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,  # finding the other versions of a record being loaded
+        help_text="A record issued in versions, e.g. ParlParse's Commons debates of one day.",
+    )
+    version = models.CharField(
+        max_length=20, blank=True, help_text="Within its series; the highest version is current."
+    )
     loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -191,6 +200,12 @@ class SpeechQuerySet(models.QuerySet):
         return self.order_by("-debate__date", "-debate_id", "-position")
 
 
+class SpeechKind(models.TextChoices):
+    SPEECH = "speech", "Speech"
+    NARRATIVE = "narrative", "Narrative"  # the record's own words: "Question put and agreed to."
+    DIVISION = "division", "Division"
+
+
 class Speech(models.Model):
     """One turn of speaking. `text` keeps the structure of the record: paragraphs are
     separated by a blank line and each sentence is on a line of its own, so that every
@@ -211,6 +226,19 @@ class Speech(models.Model):
     )
     speaker_role = models.CharField(
         max_length=300, blank=True, help_text='Office as printed, e.g. "The Minister of State".'
+    )
+    speaker_constituency = models.CharField(
+        max_length=200, blank=True, help_text="As printed beside the name, if at all."
+    )
+    speaker_party = models.CharField(
+        max_length=100, blank=True, help_text='As printed beside the name, e.g. "Con".'
+    )
+    kind = models.CharField(max_length=20, choices=SpeechKind.choices, default=SpeechKind.SPEECH)
+    heading = models.CharField(
+        max_length=500, blank=True, help_text="A section heading printed before this speech."
+    )
+    source_reference = models.CharField(
+        max_length=500, blank=True, help_text="The record's own id for this speech, if any."
     )
     text = models.TextField()
 

@@ -24,12 +24,28 @@ class DebateMetadata:
     source_reference: str = ""
 
 
+class SpeechKind:
+    """What a record in the transcript is (the values of `debates.models.Speech.kind`)."""
+
+    SPEECH = "speech"  # someone speaking, named or not
+    NARRATIVE = "narrative"  # the record's own words: "Question put and agreed to.", a scene
+    DIVISION = "division"  # a vote: its number, the counts and the tellers
+
+
 @dataclass(frozen=True)
 class ParsedSpeech:
     paragraphs: tuple[tuple[str, ...], ...]  # paragraphs of sentences
-    speaker_name: str = ""  # as printed; "" when the record names nobody
-    speaker_role: str = ""
+    # The person as the record names them, in full where it can: a repeat speaker printed
+    # "Mr Raab:" carries the name found earlier in the debate ("Dominic Raab"). "" when the
+    # record names nobody.
+    speaker_name: str = ""
+    speaker_role: str = ""  # office as printed: "The Secretary of State for Justice"
+    speaker_constituency: str = ""  # as printed beside the name, if at all
+    speaker_party: str = ""  # as printed beside the name ("Con"), if at all
     member_ref: str = ""  # an id the source gives the speaker ("scheme:value"), if any
+    kind: str = SpeechKind.SPEECH
+    heading: str = ""  # a section heading (ParlParse minor-heading) printed before this speech
+    source_reference: str = ""  # the record's own id for this speech, if any
     line: int | None = None  # where the speech starts in the source
 
     @property
@@ -52,6 +68,10 @@ class ParsedTranscript:
     format: str
     debates: tuple[ParsedDebate, ...]
     warnings: tuple[str, ...] = field(default=())
+    # A record issued in several versions (ParlParse's debates2009-10-26a.xml, ...26b.xml):
+    # files of one `series` replace each other, the highest `version` winning.
+    series: str = ""
+    version: str = ""
 
     @property
     def speech_count(self) -> int:
