@@ -24,6 +24,19 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected at least {minimum}")
+    return number
+
+
 def env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
@@ -148,6 +161,13 @@ HAYSTACK_CONNECTIONS = {
 }
 # One indexed model: filtering every query by model costs ~135 ms at 100k speeches (STACK.md).
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
+
+# Transcripts: the largest file accepted (a ParlParse sitting day is about 1 MB), and for
+# uploads, the most files at once (a .zip counts its entries) and where files wait between
+# the preview and the confirmation.
+CHAMBER_MAX_TRANSCRIPT_BYTES = env_int("CHAMBER_MAX_TRANSCRIPT_MB", 20) * 1_000_000
+CHAMBER_MAX_UPLOAD_FILES = env_int("CHAMBER_MAX_UPLOAD_FILES", 400)
+CHAMBER_UPLOAD_DIR = env_path("CHAMBER_UPLOAD_DIR", VAR_DIR / "uploads")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -1,21 +1,28 @@
 """The one place that writes debates.
 
-`load_file` takes the bytes of a transcript, parses them (pure, see `importers`) and writes
-the source file, its debates and their speeches in one transaction: a file loads whole or
-not at all. Loading the same bytes again changes nothing; `replace=True` reloads.
+`plan_file` parses the bytes of a transcript (pure, see `importers`), resolves its speakers
+and compares it with what is loaded, without writing: the upload preview shows it.
+`load_files` writes files, their debates and their speeches in one transaction: an upload
+loads whole or not at all. Loading the same bytes again changes nothing; a newer version of
+a record (ParlParse's debates2009-10-26b.xml after ...26a.xml) takes the older one's place,
+and the raw bytes of every version are kept.
 """
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from search import indexing as search_index
 
+from . import speakers
 from .importers import detect
 from .importers.transcript import DebateMetadata, ParsedDebate, ParsedTranscript, ParseError
-from .models import CITATION_PREFIX, Debate, DebateKind, House, MemberIdentifier, SourceFile, Speech
+from .models import CITATION_PREFIX, Debate, DebateKind, House, SourceFile, Speech
 
 
 class LoadError(ValueError):
@@ -23,19 +30,137 @@ class LoadError(ValueError):
 
 
 @dataclass
+class DebatePlan:
+    """One debate of a file as it would be loaded: what the upload preview shows."""
+
+    parsed: ParsedDebate
+    member_ids: list[int | None]  # per speech, from `speakers.resolve`
+    repeats: list[Debate] = field(default_factory=list)  # loaded already: same id, or date+title
+
+    @property
+    def speech_count(self) -> int:
+        return len(self.parsed.speeches)
+
+    @property
+    def resolved_count(self) -> int:
+        return sum(member_id is not None for member_id in self.member_ids)
+
+    @property
+    def unresolved_names(self) -> list[str]:
+        """Names printed that resolve to no member, each once, in order of appearance."""
+        names = (
+            speech.speaker_name
+            for speech, member_id in zip(self.parsed.speeches, self.member_ids, strict=True)
+            if member_id is None and speech.speaker_name
+        )
+        return list(dict.fromkeys(names))
+
+    @property
+    def warnings(self) -> list[str]:
+        empty = sum(not speech.sentences for speech in self.parsed.speeches)
+        return [f"{empty} of the speeches are empty"] if empty else []
+
+
+@dataclass
+class FilePlan:
+    """What loading one file would do, worked out without writing anything."""
+
+    name: str
+    raw: bytes
+    sha256: str
+    error: str = ""  # why it cannot be loaded; the rest is then empty
+    format: str = ""
+    warnings: tuple[str, ...] = ()
+    debates: list[DebatePlan] = field(default_factory=list)
+    unchanged: SourceFile | None = None  # these same bytes are loaded already
+    newer: SourceFile | None = None  # a newer version of the same record is loaded
+    older: list[SourceFile] = field(default_factory=list)  # older versions this one replaces
+    parsed: ParsedTranscript | None = None
+
+    @property
+    def repeats(self) -> list[Debate]:
+        """Debates loaded already from elsewhere that this file would load again."""
+        found = {debate.id: debate for plan in self.debates for debate in plan.repeats}
+        return list(found.values())
+
+    @property
+    def superseded(self) -> list[Debate]:
+        """Every debate that loading this file removes: repeats and older versions."""
+        found = {debate.id: debate for debate in self.repeats}
+        for source in self.older:
+            found.update((debate.id, debate) for debate in source.debates.all())
+        return list(found.values())
+
+    @property
+    def status(self) -> str:
+        """error, unchanged, older-version, repeats (needs a choice: skip or replace), new."""
+        if self.error:
+            return "error"
+        if self.unchanged:
+            return "unchanged"
+        if self.newer:
+            return "older-version"
+        if self.repeats:
+            return "repeats"
+        return "new"
+
+
+@dataclass
 class LoadResult:
     name: str
-    status: str  # "loaded", "replaced", "unchanged", or with dry_run "would load"/"would replace"
+    # "loaded", "replaced", "unchanged", "skipped"; with dry_run "would load"/"would replace"
+    status: str
     debates: list[Debate] = field(default_factory=list)
     debate_count: int = 0
     speech_count: int = 0
     sentence_count: int = 0
     removed_debate_count: int = 0
     warnings: tuple[str, ...] = ()
+    reason: str = ""  # why it was skipped
 
     @property
     def wrote(self) -> bool:
         return self.status in {"loaded", "replaced"}
+
+
+def max_file_size() -> int:
+    return settings.CHAMBER_MAX_TRANSCRIPT_BYTES
+
+
+def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadata()) -> FilePlan:
+    """Parse a file and compare it with what is loaded. Reads the database, never writes."""
+    plan = FilePlan(name=name, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
+    if len(raw) > max_file_size():
+        plan.error = (
+            f"{name}: the file is {_megabytes(len(raw))}, over the limit of"
+            f" {_megabytes(max_file_size())}"
+        )
+        return plan
+    existing = SourceFile.objects.filter(sha256=plan.sha256).first()
+    if existing and existing.debates.exists():
+        plan.unchanged = existing
+    try:
+        parsed = detect.parse(raw, metadata=metadata)
+        for debate in parsed.debates:
+            _check(debate)
+    except ParseError as error:
+        plan.error = f"{name}: {error}"
+        return plan
+    plan.parsed, plan.format, plan.warnings = parsed, parsed.format, parsed.warnings
+    if parsed.series:
+        versions = SourceFile.objects.filter(series=parsed.series).exclude(sha256=plan.sha256)
+        plan.newer = next((s for s in versions if _newer(s.version, parsed.version)), None)
+        plan.older = [s for s in versions if _newer(parsed.version, s.version)]
+    old_ids = {debate.id for source in plan.older for debate in source.debates.all()}
+    member_ids = speakers.resolve(parsed.debates)
+    for parsed_debate, ids in zip(parsed.debates, member_ids, strict=True):
+        repeats = [
+            debate
+            for debate in _loaded_as(parsed_debate)
+            if debate.id not in old_ids and not (existing and debate.source_file_id == existing.id)
+        ]
+        plan.debates.append(DebatePlan(parsed=parsed_debate, member_ids=ids, repeats=repeats))
+    return plan
 
 
 def load_file(
@@ -46,55 +171,87 @@ def load_file(
     replace: bool = False,
     dry_run: bool = False,
 ) -> LoadResult:
-    sha256 = hashlib.sha256(raw).hexdigest()
-    existing = SourceFile.objects.filter(sha256=sha256).first()
-    if existing and not replace and existing.debates.exists():
-        return LoadResult(name=name, status="unchanged", debates=list(existing.debates.all()))
+    """Load one file in one transaction (see `load_files`)."""
+    return load_files([(name, raw, metadata)], replace=replace, dry_run=dry_run)[0]
 
-    try:
-        parsed = detect.parse(raw, metadata=metadata)
-    except ParseError as error:
-        raise LoadError(f"{name}: {error}") from error
-    for debate in parsed.debates:
-        _check(name, debate)
 
-    superseded = _superseded(parsed, existing)
-    if superseded and not replace:
-        old = superseded[0]
+def load_files(
+    files: list[tuple[str, bytes, DebateMetadata]],
+    *,
+    replace: bool | Collection[str] = False,
+    skip: Collection[str] = (),
+    dry_run: bool = False,
+) -> list[LoadResult]:
+    """Load (name, bytes, metadata) files all together or not at all.
+
+    A file whose debates are loaded already from other bytes is refused unless its name is in
+    `replace` (or `replace` is True), when it takes their place, or in `skip`. The newest
+    version of a record replaces older ones by itself; an older one is skipped. The same
+    bytes again change nothing. Raises LoadError, having written nothing, if any file fails.
+    """
+    results = []
+    with transaction.atomic():
+        for name, raw, metadata in files:
+            plan = plan_file(raw, name=name, metadata=metadata)
+            replacing = replace is True or (replace and name in replace)
+            results.append(_load_plan(plan, replace=replacing, skip=name in skip, dry_run=dry_run))
+    return results
+
+
+def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> LoadResult:
+    if plan.error:
+        raise LoadError(plan.error)
+    if plan.unchanged and not replace:
+        return LoadResult(
+            name=plan.name, status="unchanged", debates=list(plan.unchanged.debates.all())
+        )
+    if plan.newer:
+        return LoadResult(
+            name=plan.name,
+            status="skipped",
+            reason=f"a newer version ({plan.newer.name}) is loaded",
+        )
+    if plan.repeats and skip:
+        return LoadResult(name=plan.name, status="skipped", reason="chosen to skip")
+    if plan.repeats and not replace:
+        old = plan.repeats[0]
         raise LoadError(
-            f"{name}: {old.title!r} ({old.citation}) is already loaded"
+            f"{plan.name}: {old.title!r} ({old.citation}) is already loaded"
             f"{f' from {old.source_file.name}' if old.source_file else ''};"
             " use --replace to load this file in its place"
         )
+    superseded = plan.superseded
+    if plan.unchanged:
+        superseded += list(plan.unchanged.debates.exclude(id__in=[d.id for d in superseded]))
     status = "replaced" if superseded else "loaded"
+    parsed = plan.parsed
     result = LoadResult(
-        name=name,
+        name=plan.name,
         status={"loaded": "would load", "replaced": "would replace"}[status] if dry_run else status,
         debate_count=len(parsed.debates),
         speech_count=parsed.speech_count,
         sentence_count=parsed.sentence_count,
         removed_debate_count=len(superseded),
-        warnings=parsed.warnings,
+        warnings=plan.warnings + tuple(w for debate in plan.debates for w in debate.warnings),
     )
     if dry_run:
         return result
-    with transaction.atomic():
-        # Deleting sends each old speech to the index for removal (search.indexing).
-        Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
-        source = existing or SourceFile(sha256=sha256, size=len(raw), raw=raw)
-        source.name, source.format = _file_name(name), parsed.format
-        source.save()
-        result.debates = load_transcript(parsed, source=source)
-        search_index.schedule_sync(debate_ids=[debate.id for debate in result.debates])
+    # Deleting sends each old speech to the index for removal (search.indexing).
+    Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
+    source = plan.unchanged or SourceFile.objects.filter(sha256=plan.sha256).first()
+    source = source or SourceFile(sha256=plan.sha256, size=len(plan.raw), raw=plan.raw)
+    source.name, source.format = _file_name(plan.name), parsed.format
+    source.series, source.version = parsed.series, parsed.version
+    source.save()
+    result.debates = _write(plan, source=source)
+    search_index.schedule_sync(debate_ids=[debate.id for debate in result.debates])
     return result
 
 
-def load_transcript(parsed: ParsedTranscript, *, source: SourceFile) -> list[Debate]:
-    """Write the debates of one parsed transcript. Call inside a transaction (`load_file`)."""
-    refs = {speech.member_ref for debate in parsed.debates for speech in debate.speeches}
-    members = _members_by_ref(refs - {""})
+def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
     debates = []
-    for parsed_debate in parsed.debates:
+    for debate_plan in plan.debates:
+        parsed_debate = debate_plan.parsed
         debate = Debate.objects.create(
             title=parsed_debate.title,
             date=parsed_debate.date,
@@ -108,7 +265,7 @@ def load_transcript(parsed: ParsedTranscript, *, source: SourceFile) -> list[Deb
             Speech(
                 debate=debate,
                 position=position,
-                member_id=members.get(speech.member_ref),
+                member_id=member_id,
                 speaker_name=speech.speaker_name,
                 speaker_role=speech.speaker_role,
                 speaker_constituency=speech.speaker_constituency,
@@ -118,27 +275,37 @@ def load_transcript(parsed: ParsedTranscript, *, source: SourceFile) -> list[Deb
                 source_reference=speech.source_reference,
                 text="\n\n".join("\n".join(paragraph) for paragraph in speech.paragraphs),
             )
-            for position, speech in enumerate(parsed_debate.speeches, start=1)
+            for position, (speech, member_id) in enumerate(
+                zip(parsed_debate.speeches, debate_plan.member_ids, strict=True), start=1
+            )
         )
         debates.append(debate)
     return debates
 
 
-def _check(name: str, debate: ParsedDebate) -> None:
+def _check(debate: ParsedDebate) -> None:
+    """What the importers leave to the database's rules, checked before anything is written."""
     if debate.house not in House.values:
-        raise LoadError(f"{name}: unknown house {debate.house!r}; one of {', '.join(House.values)}")
+        raise ParseError(f"unknown house {debate.house!r}; one of {', '.join(House.values)}")
     if debate.kind not in DebateKind.values:
-        raise LoadError(
-            f"{name}: unknown kind {debate.kind!r}; one of {', '.join(DebateKind.values)}"
-        )
+        raise ParseError(f"unknown kind {debate.kind!r}; one of {', '.join(DebateKind.values)}")
     if not debate.speeches:
-        raise LoadError(f"{name}: {debate.title!r} has no speeches")
+        raise ParseError(f"{debate.title!r} has no speeches")
     for field_name in ("title", "source_reference"):
         limit = Debate._meta.get_field(field_name).max_length
         if len(getattr(debate, field_name)) > limit:
-            raise LoadError(
-                f"{name}: the {field_name.replace('_', ' ')} is longer than {limit} characters"
+            raise ParseError(
+                f"the {field_name.replace('_', ' ')} of {debate.title[:60]!r} is longer than"
+                f" {limit} characters"
             )
+    for speech in debate.speeches:
+        for field_name in ("speaker_name", "speaker_role", "speaker_constituency", "heading"):
+            limit = Speech._meta.get_field(field_name).max_length
+            if len(getattr(speech, field_name)) > limit:
+                raise ParseError(
+                    f"a speech's {field_name.replace('_', ' ')} is longer than {limit} characters",
+                    line=speech.line,
+                )
 
 
 def _file_name(name: str) -> str:
@@ -150,18 +317,21 @@ def _file_name(name: str) -> str:
     return f"{stem[: limit - len(suffix) - 2]}…{dot}{suffix}" if dot else name[: limit - 1] + "…"
 
 
-def _superseded(parsed: ParsedTranscript, source: SourceFile | None) -> list[Debate]:
-    """Debates already loaded that this transcript would load again: those of the same source
-    file, and those with the same official reference, or the same date, house and title."""
-    found = []
-    if source:
-        found.extend(source.debates.all())
-    for debate in parsed.debates:
-        same = Debate.objects.filter(date=debate.date, house=debate.house, title=debate.title)
-        if debate.source_reference:
-            same = same | Debate.objects.filter(source_reference=debate.source_reference)
-        found.extend(same.select_related("source_file"))
-    return list({debate.id: debate for debate in found}.values())
+def _loaded_as(debate: ParsedDebate) -> list[Debate]:
+    """Debates already loaded as this one: the same official id, or date, house and title."""
+    same = Q(date=debate.date, house=debate.house, title=debate.title)
+    if debate.source_reference:
+        same |= Q(source_reference=debate.source_reference)
+    return list(Debate.objects.filter(same).select_related("source_file"))
+
+
+def _newer(version: str, than: str) -> bool:
+    """ParlParse versions are letters: "b" is newer than "a", "aa" than "z"."""
+    return (len(version), version) > (len(than), than)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
 
 
 def _unique_slug(debate: ParsedDebate) -> str:
@@ -170,16 +340,3 @@ def _unique_slug(debate: ParsedDebate) -> str:
     candidates = [base, f"{base}-{CITATION_PREFIX.get(debate.house, debate.house).lower()}"]
     candidates += [f"{base}-{n}" for n in range(2, len(taken) + 3)]
     return next(slug for slug in candidates if slug not in taken)
-
-
-def _members_by_ref(refs: set[str]) -> dict[str, int]:
-    """Map "scheme:value" references to member ids in one query."""
-    wanted = {tuple(ref.split(":", 1)) for ref in refs if ":" in ref}
-    if not wanted:
-        return {}
-    rows = MemberIdentifier.objects.filter(value__in=[value for _, value in wanted])
-    return {
-        f"{scheme}:{value}": member_id
-        for scheme, value, member_id in rows.values_list("scheme", "value", "member_id")
-        if (scheme, value) in wanted
-    }

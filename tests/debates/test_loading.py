@@ -13,13 +13,9 @@ from debates.importers import detect
 from debates.importers.manifest import parse_manifest
 from debates.importers.transcript import (
     DebateMetadata,
-    ParsedDebate,
-    ParsedSpeech,
-    ParsedTranscript,
 )
-from debates.loading import LoadError, load_file, load_transcript
+from debates.loading import LoadError, load_file
 from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
-from tests.factories import make_member
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_UQ = "000_9ca9d066f0ebde3b.txt"  # urgent question, 19 December 2023: 4 speeches
@@ -284,48 +280,3 @@ class SlugTests(TestCase):
             [debate.citation for debate in Debate.objects.order_by("date")],
             ["HC Deb 19 December 2023", "HC Deb 26 March 2024"],
         )
-
-
-class MemberResolutionTests(TestCase):
-    def test_speakers_resolve_to_members_by_the_id_the_source_gives(self):
-        member = make_member(name="Andrew Mitchell")
-        MemberIdentifier.objects.create(
-            member=member, scheme="parlparse-person", value="uk.org.publicwhip/person/10427"
-        )
-        parsed = ParsedTranscript(
-            format="test",
-            debates=(
-                ParsedDebate(
-                    title="Resolved",
-                    date=datetime.date(2024, 3, 26),
-                    house="commons",
-                    kind="statement",
-                    speeches=(
-                        ParsedSpeech(
-                            paragraphs=(("Known.",),),
-                            speaker_name="Mr Andrew Mitchell",
-                            member_ref="parlparse-person:uk.org.publicwhip/person/10427",
-                        ),
-                        ParsedSpeech(
-                            paragraphs=(("Unknown.",),),
-                            speaker_name="Someone Else",
-                            member_ref="parlparse-person:uk.org.publicwhip/person/99999",
-                        ),
-                        ParsedSpeech(
-                            paragraphs=(("Same value, other scheme.",),),
-                            member_ref="mnis:uk.org.publicwhip/person/10427",
-                        ),
-                    ),
-                ),
-            ),
-        )
-        source = SourceFile.objects.create(
-            name="t", sha256="b" * 64, size=1, format="test", raw=b"x"
-        )
-        (debate,) = load_transcript(parsed, source=source)
-        speeches = list(debate.speeches.order_by("position"))
-        self.assertEqual(speeches[0].member, member)
-        self.assertEqual(speeches[0].speaker_name, "Mr Andrew Mitchell")
-        self.assertIsNone(speeches[1].member)
-        self.assertEqual(speeches[1].speaker_name, "Someone Else")
-        self.assertIsNone(speeches[2].member)
