@@ -333,7 +333,7 @@ class LoadFilesTests(TestCase):
         self.assertEqual(SourceFile.objects.count(), 2)
 
     def test_one_failing_file_leaves_nothing_from_the_others(self):
-        files = self.files() + [("bad.txt", b"\xff\xfe not text", DebateMetadata())]
+        files = [*self.files(), ("bad.txt", b"\x00\x01\x02 binary", DebateMetadata())]
         with self.assertRaisesMessage(LoadError, "bad.txt: "):
             load_files(files)
         self.assertEqual(set(row_counts().values()), {0})
