@@ -84,7 +84,7 @@ class Command(BaseCommand):
             self._progress_done()
             statuses[result.status] = statuses.get(result.status, 0) + 1
             self.stdout.write(self._describe(path, result))
-            if result.status != "unchanged":
+            if result.status not in {"unchanged", "skipped"}:
                 totals["debates"] += result.debate_count
                 totals["speeches"] += result.speech_count
                 totals["sentences"] += result.sentence_count
@@ -130,6 +130,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error}") from None
 
     def _describe(self, path, result) -> str:
+        if result.status == "skipped":
+            return f"Skipped {path}: {result.reason}"
         if result.status == "unchanged":
             loaded = "; ".join(f"{debate.title}, {debate.citation}" for debate in result.debates)
             return f"Unchanged {path}: already loaded ({loaded})"
