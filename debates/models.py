@@ -100,6 +100,10 @@ class MemberIdentifier(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identifiers")
     scheme = models.CharField(max_length=32, choices=Scheme.choices)
     value = models.CharField(max_length=200)
+    # A ParlParse member id names one seat-term: its dates tell `debates.members` which term
+    # is the latest, whatever order the lists are loaded in.
+    start_date = models.DateField(null=True, blank=True, help_text="Start of the term it names.")
+    end_date = models.DateField(null=True, blank=True, help_text="End of the term it names.")
 
     class Meta:
         constraints = [

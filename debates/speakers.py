@@ -1,21 +1,170 @@
 """Who spoke: resolving the speakers a transcript names to members.
 
 `resolve(debates)` answers, for every speech of every parsed debate, the id of the member
-who gave it, or None. It only reads; `debates.loading` writes what it answers, and the
-upload preview counts it.
+who gave it, or None. It only reads, in two queries however long the transcript;
+`debates.loading` writes what it answers, and the upload preview counts it.
+
+A speech resolves, in this order:
+
+1. by the id the source gives the speaker (`member_ref`, "scheme:value"), when it is known;
+2. by name and constituency as printed ("Dominic Raab (Esher and Walton)"), compared without
+   regard to case, curly or straight apostrophes, "&" or "and", commas and the titles
+   Mr, Mrs, Ms, Miss, Dr, Sir and Dame;
+3. by name alone among the members serving in the debate's house on its date (Westminster
+   Hall's speakers are MPs); a name printed as a surname only ("Mr Raab") matches a surname.
+   Only a single match counts: two serving members of that name resolve neither;
+4. a name resolved once in a debate resolves the same wherever else it is printed in it.
+
+Offices printed without a name ("Mr Speaker", "Madam Deputy Speaker", "The Chairman") and
+the House speaking together ("Hon. Members", "Several hon. Members") stay unresolved, but
+they are not *unresolved speakers*: nobody is missing from the members list, so the admin's
+unresolved-speakers page and `is_unresolvable` leave them out.
 """
 
+import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
+from functools import reduce
+from operator import or_
 
-from .importers.transcript import ParsedDebate
-from .models import MemberIdentifier
+from django.db.models import Q
+
+from .importers.transcript import ParsedDebate, ParsedSpeech
+from .models import House, Member, MemberIdentifier
+
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame"}
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+# Who is printed but is not one member: offices without a name, and the House together.
+_ROLE_ONLY = re.compile(
+    r"""^(?:the\s+)?(?:mr|madam|mister)?\s*
+    (?:(?:deputy|first\s+deputy|second\s+deputy)\s+)?
+    (?:speaker|chairman|chairwoman|chair|chairman\s+of\s+ways\s+and\s+means|
+       deputy\s+chairman|lord\s+speaker|temporary\s+chair|presiding\s+officer|clerk.*)$
+    |^(?:an?|several|some|other|many|the)?\s*(?:hon|honourable|noble)?\s*
+      (?:member|members|lords|lord|ladies|gentlemen)$
+    |^(?:members|hon\s+members|noble\s+lords)\b.*$
+    """,
+    re.VERBOSE,
+)
+
+
+def name_key(name: str) -> str:
+    """A name as compared: "Mr Dominic Raab" and "dominic raab" are one key."""
+    words = _plain(name).split()
+    while words and words[0] in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def place_key(constituency: str) -> str:
+    """A constituency as compared: "Hackney North & Stoke Newington" is
+    "hackney north and stoke newington"."""
+    return " ".join(_plain(constituency).replace(",", " ").split())
+
+
+def is_role_only(name: str) -> bool:
+    """ "Mr Speaker", "Madam Deputy Speaker", "Several hon. Members": no one member."""
+    return bool(_ROLE_ONLY.match(" ".join(_plain(name).split())))
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(APOSTROPHES).lower()
+    text = text.replace("&", " and ").replace(".", " ")
+    return " ".join(text.split())
 
 
 def resolve(debates: Sequence[ParsedDebate]) -> list[list[int | None]]:
     """Member ids per speech, debate by debate, in the order given."""
     refs = {speech.member_ref for debate in debates for speech in debate.speeches}
     by_ref = _members_by_ref(refs - {""})
-    return [[by_ref.get(speech.member_ref) for speech in debate.speeches] for debate in debates]
+    named = {
+        speech.speaker_name
+        for debate in debates
+        for speech in debate.speeches
+        if speech.speaker_name
+        and by_ref.get(speech.member_ref) is None
+        and not is_role_only(speech.speaker_name)
+    }
+    candidates = _Candidates(_members_named(named))
+    return [_resolve_debate(debate, by_ref, candidates) for debate in debates]
+
+
+def _resolve_debate(debate: ParsedDebate, by_ref: dict, candidates) -> list[int | None]:
+    ids = []
+    for speech in debate.speeches:
+        member_id = by_ref.get(speech.member_ref) if speech.member_ref else None
+        if member_id is None and speech.speaker_name and not is_role_only(speech.speaker_name):
+            member_id = candidates.find(speech, debate)
+        ids.append(member_id)
+    # A name resolved once resolves the same elsewhere in the debate (when it is one member).
+    resolved = defaultdict(set)
+    for speech, member_id in zip(debate.speeches, ids, strict=True):
+        if member_id is not None and speech.speaker_name:
+            resolved[name_key(speech.speaker_name)].add(member_id)
+    for position, (speech, member_id) in enumerate(zip(debate.speeches, ids, strict=True)):
+        if member_id is None and speech.speaker_name:
+            found = resolved.get(name_key(speech.speaker_name), set())
+            if len(found) == 1:
+                ids[position] = next(iter(found))
+    return ids
+
+
+class _Candidates:
+    """The members a transcript's names could mean, indexed for the rules above."""
+
+    def __init__(self, members):
+        self.by_name_place = defaultdict(set)
+        self.by_name = defaultdict(list)
+        self.by_surname = defaultdict(list)
+        for member in members:
+            key = name_key(member.name)
+            if member.constituency:
+                self.by_name_place[(key, place_key(member.constituency))].add(member.id)
+            self.by_name[key].append(member)
+            if key:
+                self.by_surname[key.split()[-1]].append(member)
+
+    def find(self, speech: ParsedSpeech, debate: ParsedDebate) -> int | None:
+        key = name_key(speech.speaker_name)
+        if speech.speaker_constituency:
+            found = self.by_name_place.get((key, place_key(speech.speaker_constituency)), ())
+            if len(found) == 1:
+                return next(iter(found))
+        pool = self.by_name.get(key) or ()
+        if not pool and len(key.split()) == 1:
+            pool = self.by_surname.get(key, ())
+        serving = {member.id for member in pool if _serving(member, debate)}
+        return next(iter(serving)) if len(serving) == 1 else None
+
+
+def _serving(member: Member, debate: ParsedDebate) -> bool:
+    house = House.COMMONS if debate.house == House.WESTMINSTER_HALL else debate.house
+    if member.house != house:
+        return False
+    return (member.start_date is None or member.start_date <= debate.date) and (
+        member.end_date is None or debate.date <= member.end_date
+    )
+
+
+def _members_named(names: set[str]) -> list[Member]:
+    """Members whose names could match, in one query: each name's longest word (a surname,
+    usually) must be in theirs. Comparing keys happens in Python."""
+    words = set()
+    for name in names:
+        key = name_key(name)
+        parts = re.findall(r"[^\W\d_]+", key)
+        if parts:
+            words.add(max(parts, key=len))
+    if not words:
+        return []
+    query = reduce(or_, (Q(name__icontains=word) for word in sorted(words)))
+    return list(
+        Member.objects.filter(query).only(
+            "id", "name", "constituency", "house", "start_date", "end_date"
+        )
+    )
 
 
 def _members_by_ref(refs: set[str]) -> dict[str, int]:
