@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from .admin_speakers import UnresolvedSpeakersMixin
 from .models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
 
@@ -38,7 +39,7 @@ class DebateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Speech)
-class SpeechAdmin(admin.ModelAdmin):
+class SpeechAdmin(UnresolvedSpeakersMixin, admin.ModelAdmin):  # + unresolved-speakers page
     list_display = ["__str__", "speaker_name", "member", "debate_date"]
     list_filter = ["debate__house"]
     list_select_related = ["debate", "member"]

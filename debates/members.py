@@ -8,9 +8,10 @@ so loading a list again updates members rather than adding them twice, and lists
 loaded in any order: a people file loaded after the seat-terms joins the terms' members into
 one (their speeches and identifiers move to the member with the latest term).
 
-Which record speaks for the member: a list without dates (a CSV of current members) always
-does; a seat-term does when it starts after every term the member already has, or when the
-member has no party or constituency yet. So an older list loaded again changes nothing.
+Which record speaks for the member: a record of the whole member (a CSV row, a Popolo person)
+always does; a ParlParse seat-term does when it starts after every term the member already
+has, or when the member has no party or constituency yet. So an older ParlParse list loaded
+after a newer one, or after the CSV, changes nothing.
 """
 
 import datetime
@@ -102,13 +103,14 @@ class _Group:
         return {value for scheme, value in self.identifiers if scheme == parser.PARLPARSE_PERSON}
 
     def latest(self) -> tuple[str, ParsedMember] | None:
-        """The record that speaks for the group: undated first, then the latest term."""
+        """The record that speaks for the group: a whole member's record (a CSV row, a Popolo
+        person) first, then the latest seat-term."""
         if not self.records:
             return None
         return max(
             self.records,
             key=lambda fr: (
-                fr[1].start_date is None,
+                not fr[1].is_term,
                 fr[1].start_date or datetime.date.min,
                 fr[1].end_date or datetime.date.max,
             ),
@@ -237,12 +239,13 @@ class _Writer:
 
     def write(self, groups: list[_Group]):
         new, changed, merges = [], {}, []
-        for group in groups:
-            matched = self._match(group)
+        for group, matched in self._combine(groups):
             if not matched:
                 new.append(self._new_member(group))
                 continue
-            keeper = group.member
+            group.member = keeper = max(
+                matched, key=lambda m: (self.latest_term[m.id] or datetime.date.min, -m.id)
+            )
             merged = [other for other in matched if other is not keeper]
             merges += [(other, keeper) for other in merged]
             before = {name: getattr(keeper, name) for name in FIELDS}
@@ -301,6 +304,36 @@ class _Writer:
         if dated:
             MemberIdentifier.objects.bulk_update(dated, ["start_date", "end_date"], batch_size=1000)
 
+    def _combine(self, groups: list[_Group]) -> list[tuple[_Group, list[Member]]]:
+        """Match each group; groups that match one member become one (terms loaded without
+        their people file, after it, are one group per seat)."""
+        combined: dict[int, tuple[_Group, list[Member]]] = {}  # by member id
+        alone = []
+        for group in groups:
+            matched = self._match(group)
+            owners = {id(combined[m.id][0]): combined[m.id] for m in matched if m.id in combined}
+            if not matched:
+                alone.append((group, []))
+                continue
+            target, members = (group, list(matched))
+            for other, other_members in owners.values():
+                target.records += other.records
+                target.persons += other.persons
+                for identifier in other.identifiers.values():
+                    target.add_identifier(identifier)
+                members += [m for m in other_members if m not in members]
+            for member in members:
+                combined[member.id] = (target, members)
+        unique = {id(group): (group, members) for group, members in combined.values()}
+        for group, members in unique.values():
+            people = {self.person_of_member.get(m.id) for m in members} | group.person_ids
+            if len(people - {None}) > 1:
+                raise MemberLoadError(
+                    f"{group.where()}: the ids of this record belong to different people"
+                    f" already loaded ({', '.join(sorted(people - {None}))})"
+                )
+        return list(unique.values()) + alone
+
     def _match(self, group: _Group) -> list[Member]:
         ids = {
             self.identifiers[key].member_id for key in group.identifiers if key in self.identifiers
@@ -318,16 +351,6 @@ class _Writer:
             ]
             if record.constituency and len(candidates) == 1:
                 matched = candidates
-        people = {self.person_of_member.get(m.id) for m in matched} | group.person_ids
-        if len(people - {None}) > 1:
-            raise MemberLoadError(
-                f"{group.where()}: the ids of this record belong to different people already"
-                f" loaded ({', '.join(sorted(people - {None}))})"
-            )
-        if matched:
-            group.member = max(
-                matched, key=lambda m: (self.latest_term[m.id] or datetime.date.min, -m.id)
-            )
         return matched
 
     def _apply(self, member: Member, group: _Group, *, merged: list[Member]):
@@ -345,7 +368,7 @@ class _Writer:
         record = latest[1]
         known = self.latest_term[member.id]
         speaks = (
-            record.start_date is None
+            not record.is_term
             or not (member.party or member.constituency)
             or (known is not None and record.start_date > known)
         )
@@ -354,6 +377,8 @@ class _Writer:
         member.name, member.sort_name = record.name, record.sort_name or record.name
         member.party, member.constituency = record.party, record.constituency
         member.house, member.end_date = record.house, record.end_date
+        if record.is_term:
+            self.latest_term[member.id] = max(filter(None, [known, record.start_date]))
         if record.start_date is not None and member.start_date is None:
             member.start_date = record.start_date
 

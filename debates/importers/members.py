@@ -114,6 +114,11 @@ class ParsedMember:
     identifiers: tuple[Identifier, ...] = ()
     where: str = ""  # "line 12", "persons[3]": for messages
 
+    @property
+    def is_term(self) -> bool:
+        """One seat-term of a longer service (ParlParse), not a whole member."""
+        return any(identifier.start_date for identifier in self.identifiers)
+
     def ids(self, scheme: str) -> list[str]:
         return [identifier.value for identifier in self.identifiers if identifier.scheme == scheme]
 
