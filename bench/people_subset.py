@@ -22,9 +22,7 @@ def main(people: Path = PEOPLE) -> None:
     text = people.read_bytes()
     persons = re.findall(rb"<person .*?</person>\n", text, re.S)
     kept = [
-        person
-        for person in persons
-        if speakers & set(re.findall(rb'<office id="([^"]+)"', person))
+        person for person in persons if speakers & set(re.findall(rb'<office id="([^"]+)"', person))
     ]
     header = (
         b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'

@@ -13,7 +13,10 @@ _numbers = itertools.count(1)
 def make_member(**kw) -> Member:
     name = kw.pop("name", f"Member {next(_numbers)}")
     surname = name.split()[-1]
-    fields = {"sort_name": f"{surname}, {name}", "slug": slugify(name), "house": House.COMMONS}
+    slug = slugify(name)
+    if Member.objects.filter(slug=slug).exists():  # two members of one name
+        slug = f"{slug}-{next(_numbers)}"
+    fields = {"sort_name": f"{surname}, {name}", "slug": slug, "house": House.COMMONS}
     return Member.objects.create(name=name, **{**fields, **kw})
 
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from debates.importers import members as parser
 from debates.importers.transcript import ParseError
 from debates.members import MemberLoadError, load_members
-from debates.models import Member, MemberIdentifier, Speech
+from debates.models import Member, Speech
 from search import indexing
 from tests.factories import make_debate, make_member, make_speech
 
@@ -134,7 +134,8 @@ class ParseTests(SimpleTestCase):
             (b"<other/>", "no <member> or <person> elements"),
             (b'{"persons": [{"id": "p"}]}', "persons[0]: a person needs a name"),
             (
-                b'{"persons": [{"name": "A", "identifiers": [{"scheme": "parlparse", "identifier": "x"}]}]}',
+                b'{"persons": [{"name": "A", "identifiers":'
+                b' [{"scheme": "parlparse", "identifier": "x"}]}]}',
                 "persons[0].identifiers[0]: person id 'x'",
             ),
             (b"{not json", "line 1: not valid JSON"),
@@ -269,7 +270,7 @@ class LoadMembersTests(TestCase):
 
     def test_a_bad_file_writes_nothing_and_names_itself(self):
         with self.assertRaises(MemberLoadError) as caught:
-            load_members(files(CSV) + [("broken.csv", b"name,party,constituency\n,Lab,X\n")])
+            load_members([*files(CSV), ("broken.csv", b"name,party,constituency\n,Lab,X\n")])
         self.assertEqual(str(caught.exception), "broken.csv: line 2: no name")
         self.assertFalse(Member.objects.exists())
 

@@ -42,3 +42,88 @@ class ResolveByIdTests(TestCase):
             ),
         )
         self.assertEqual(speakers.resolve(parsed.debates), [[member.id, None, None]])
+
+
+def debate(*speeches, date=datetime.date(2023, 3, 28), house="commons"):
+    return ParsedDebate(
+        title="A debate", date=date, house=house, kind="debate", speeches=tuple(speeches)
+    )
+
+
+def speech(name="", constituency="", ref=""):
+    return ParsedSpeech(
+        paragraphs=(("Text.",),),
+        speaker_name=name,
+        speaker_constituency=constituency,
+        member_ref=ref,
+    )
+
+
+class ResolveByNameTests(TestCase):
+    def test_name_and_constituency_as_printed_ignoring_case_apostrophes_titles_and_ampersands(
+        self,
+    ):
+        ryan = make_member(name="Stephen O’Brien", constituency="Hackney North & Stoke Newington")
+        make_member(name="Stephen O'Brien", constituency="Eddisbury")
+        parsed = debate(speech("Mr Stephen O'Brien", "hackney north and stoke newington"))
+        unknown_seat = debate(speech("Stephen O'Brien", "Elsewhere"))  # two of that name serve
+        self.assertEqual(speakers.resolve([parsed, unknown_seat]), [[ryan.id], [None]])
+
+    def test_name_alone_among_members_serving_in_the_house_on_the_day(self):
+        raab = make_member(name="Dominic Raab", start_date=datetime.date(2010, 5, 6))
+        make_member(name="Dominic Raab", end_date=datetime.date(2001, 1, 1))  # gone by then
+        make_member(name="Dominic Raab", house="lords")  # another house
+        lone = make_member(name="Jim Shannon")
+        parsed = debate(speech("Dr Dominic Raab"), speech("Mr Shannon"), speech("Ms Nobody"))
+        self.assertEqual(speakers.resolve([parsed]), [[raab.id, lone.id, None]])
+        in_hall = debate(speech("Dominic Raab"), house="westminster-hall")
+        self.assertEqual(speakers.resolve([in_hall]), [[raab.id]])
+        before = debate(speech("Dominic Raab"), date=datetime.date(2005, 1, 1))
+        self.assertEqual(speakers.resolve([before]), [[None]])
+
+    def test_two_serving_members_of_one_name_resolve_neither(self):
+        make_member(name="David Davies", constituency="Monmouth")
+        make_member(name="David Davies", constituency="Haltemprice and Howden")
+        self.assertEqual(speakers.resolve([debate(speech("David Davies"))]), [[None]])
+
+    def test_a_name_resolved_once_in_a_debate_resolves_the_same_elsewhere_in_it(self):
+        first = make_member(name="Stephen Kinnock")
+        make_member(name="Stephen Kinnock", constituency="Elsewhere")
+        MemberIdentifier.objects.create(member=first, scheme="parlparse-person", value="p/1")
+        parsed = debate(
+            speech("Stephen Kinnock", ref="parlparse-person:p/1"),
+            speech("Mr Stephen Kinnock"),
+        )
+        other = debate(speech("Stephen Kinnock"))  # another debate: still ambiguous
+        self.assertEqual(speakers.resolve([parsed, other]), [[first.id, first.id], [None]])
+
+    def test_an_unknown_id_falls_back_to_the_name(self):
+        member = make_member(name="Theresa May")
+        parsed = debate(speech("Theresa May", ref="parlparse-person:unknown"))
+        self.assertEqual(speakers.resolve([parsed]), [[member.id]])
+
+    def test_offices_and_the_house_together_resolve_to_nobody(self):
+        make_member(name="Lindsay Hoyle")
+        make_member(name="Ann Speaker")  # a surname is not an office
+        names = [
+            "Mr Speaker",
+            "Madam Deputy Speaker",
+            "Mr Deputy Speaker",
+            "The Chairman",
+            "Hon. Members",
+            "Several hon. Members",
+            "An hon. Member",
+        ]
+        self.assertTrue(all(speakers.is_role_only(name) for name in names))
+        self.assertFalse(speakers.is_role_only("Ann Speaker"))
+        self.assertFalse(speakers.is_role_only("Lindsay Hoyle"))
+        parsed = debate(*(speech(name) for name in names))
+        self.assertEqual(speakers.resolve([parsed]), [[None] * len(names)])
+
+    def test_queries_do_not_grow_with_the_speeches(self):
+        for n in range(30):
+            make_member(name=f"Member Number{n}", constituency=f"Seat {n}")
+        parsed = debate(*(speech(f"Member Number{n}", f"Seat {n}") for n in range(30)))
+        with self.assertNumQueries(1):  # no ids: only the members named
+            ids = speakers.resolve([parsed])
+        self.assertNotIn(None, ids[0])
