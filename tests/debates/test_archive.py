@@ -74,7 +74,7 @@ class ReadZipTests(SimpleTestCase):
         }
         for entry, problem in cases.items():
             with self.subTest(entry=entry):
-                self.assertRefused(_zip_with_raw_name(entry), repr(entry), problem)
+                self.assertRefused(zip_with_raw_name(entry), repr(entry), problem)
 
     def test_symbolic_link_is_refused(self):
         info = zipfile.ZipInfo("day/link.txt")
@@ -128,7 +128,7 @@ class ReadZipTests(SimpleTestCase):
         self.assertRefused(raw, "'a.txt'", "twice")
 
 
-def _zip_with_raw_name(name: str) -> bytes:
+def zip_with_raw_name(name: str) -> bytes:
     """A one-entry .zip whose headers hold `name` exactly (zipfile cleans names it writes)."""
     placeholder = "p" * len(name.encode())
     raw = make_zip([(placeholder, b"x")], compression=zipfile.ZIP_STORED)
