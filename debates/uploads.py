@@ -35,6 +35,7 @@ from .loading import FilePlan, LoadResult, load_files, plan_file
 
 MAX_AGE = 24 * 60 * 60  # seconds a staged upload is kept
 MANIFEST = "manifest.json"
+TRANSCRIPT_SUFFIXES = (".txt", ".xml")  # in a .zip, as in a folder, other files are left
 _SALT = "debates.uploads.staged"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _METADATA_FIELDS = [f.name for f in dataclasses.fields(DebateMetadata)]
@@ -146,17 +147,20 @@ def _with_manifests(zip_name: str, entries: list[archive.Entry]) -> list[Transcr
                 manifests[path.parent] = parse_manifest(entry.raw)
             except ParseError as error:
                 raise UploadError(f"{zip_name}: entry {entry.name!r}: {error}") from None
-    return [
+    transcripts = [
         Transcript(
             name=f"{zip_name}/{entry.name}",
             raw=entry.raw,
-            metadata=manifests.get(PurePosixPath(entry.name).parent, {}).get(
-                PurePosixPath(entry.name).name, DebateMetadata()
-            ),
+            metadata=manifests.get(path.parent, {}).get(path.name, DebateMetadata()),
         )
         for entry in entries
-        if PurePosixPath(entry.name).name != MANIFEST
+        if (path := PurePosixPath(entry.name)).suffix.lower() in TRANSCRIPT_SUFFIXES
     ]
+    if not transcripts:
+        raise UploadError(
+            f"{zip_name}: no transcripts in the archive ({', '.join(TRANSCRIPT_SUFFIXES)})"
+        )
+    return transcripts
 
 
 # -- Preview and confirmation ----------------------------------------------------------------
