@@ -53,6 +53,7 @@ class AccessibilityTests(BrowserTestCase):
 class UploadAccessibilityTests(UploadBrowserTestCase):
     def assertNoViolations(self, name):
         with self.subTest(page=name):
+            self.page.wait_for_load_state("load")  # the stylesheets too
             results = Axe().run(self.page, options={**RULES, "resultTypes": ["violations"]})
             self.assertEqual(results.violations_count, 0, results.generate_report())
 
@@ -61,6 +62,7 @@ class UploadAccessibilityTests(UploadBrowserTestCase):
         self.log_in()
         self.assertNoViolations("admin index")
         page.get_by_role("link", name="Upload transcripts").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Upload transcripts")
         self.assertNoViolations("upload form")
 
         # Plain text with no title or date: errors linked to their fields.
