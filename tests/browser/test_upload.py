@@ -3,6 +3,7 @@ open the new debate, find its words through the public search."""
 
 import shutil
 import tempfile
+import unittest
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 from playwright.sync_api import expect
 
+from debates.importers import detect
 from debates.models import Debate, SourceFile
 
 from .test_browse import BrowserTestCase
@@ -43,7 +45,12 @@ class UploadBrowserTestCase(BrowserTestCase):
         expect(page.get_by_role("link", name="Upload transcripts")).to_be_visible()
 
 
+def hansard_text_importer() -> bool:
+    return detect.detect_format(EXCERPT.read_bytes()) != "plaintext"
+
+
 class UploadTests(UploadBrowserTestCase):
+    @unittest.skipUnless(hansard_text_importer(), "needs the Hansard-text importer (importers)")
     def test_clerk_uploads_previews_confirms_and_finds_the_speech(self):
         page = self.page
         self.log_in()
@@ -86,3 +93,34 @@ class UploadTests(UploadBrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Violence against Women and Girls"
         )
+
+    def test_clerk_uploads_plain_text_giving_its_title_and_date(self):
+        page = self.page
+        self.log_in()
+        page.get_by_role("link", name="Upload transcripts").click()
+        files = [
+            {
+                "name": "giraffes.txt",
+                "mimeType": "text/plain",
+                "buffer": b"The giraffes of the Commons are tall.\nThey are also quiet.\n",
+            }
+        ]
+        page.get_by_label("Transcript files or a .zip").set_input_files(files)
+        page.get_by_role("button", name="Preview").click()
+        # Plain text carries no title or date: the form says so, at the fields.
+        page.get_by_role("link", name="Give the title").click()
+        expect(page.get_by_label("Title")).to_be_focused()
+        page.get_by_label("Title").fill("Giraffes")
+        page.get_by_label("Date").fill("2024-01-10")
+        page.get_by_label("Transcript files or a .zip").set_input_files(files)
+        page.get_by_role("button", name="Preview").click()
+        row = page.get_by_role("row").filter(has_text="Giraffes")
+        expect(row).to_contain_text("10 January 2024")
+        expect(row.locator(".upload-debates__speeches")).to_have_text("1")
+
+        page.get_by_role("button", name="Load 1 file").click()
+        page.get_by_role("link", name="Giraffes, HC Deb 10 January 2024").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Giraffes")
+
+        page.goto(f"{self.live_server_url}/search/?q=giraffes")
+        expect(page.get_by_role("link", name="Giraffes").first).to_be_visible()
