@@ -132,8 +132,8 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
     plan = FilePlan(name=name, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
     if len(raw) > max_file_size():
         plan.error = (
-            f"{name}: the file is {_megabytes(len(raw))}, over the limit of"
-            f" {_megabytes(max_file_size())}"
+            f"{name}: the file is {_size(len(raw))}, over the limit of"
+            f" {_size(max_file_size())}"
         )
         return plan
     existing = SourceFile.objects.filter(sha256=plan.sha256).first()
@@ -330,8 +330,10 @@ def _newer(version: str, than: str) -> bool:
     return (len(version), version) > (len(than), than)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"
+def _size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:,.1f} MB"
+    return f"{size / 1_000:,.1f} kB" if size >= 1_000 else f"{size} bytes"
 
 
 def _unique_slug(debate: ParsedDebate) -> str:

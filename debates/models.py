@@ -297,4 +297,6 @@ class Speech(models.Model):
     def display_speaker(self):
         if self.member_id:
             return self.member.name
-        return self.speaker_name or "speaker not recorded"
+        if self.speaker_name or self.speaker_role:
+            return self.speaker_name or self.speaker_role
+        return "speaker not recorded" if self.kind == SpeechKind.SPEECH else self.get_kind_display()

@@ -95,11 +95,13 @@ def day(request, date):
 
 def debate_detail(request, date, slug):
     debate = get_object_or_404(Debate.objects.select_related("source_file"), date=date, slug=slug)
-    speeches = debate.speeches.select_related("member").order_by("position")
+    speeches = list(debate.speeches.select_related("member").order_by("position"))
     before, after = debate.get_previous(), debate.get_next()
     context = {
         "debate": debate,
         "speeches": speeches,
+        # Section headings (h2) put the speakers' headings a level down.
+        "speaker_level": 3 if any(speech.heading for speech in speeches) else 2,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Debates",

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from debates.importers import detect
 from debates.importers.manifest import parse_manifest
 from debates.importers.transcript import (
     DebateMetadata,
 )
-from debates.loading import LoadError, load_file
+from debates.loading import LoadError, load_file, load_files, plan_file
 from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -280,3 +280,86 @@ class SlugTests(TestCase):
             [debate.citation for debate in Debate.objects.order_by("date")],
             ["HC Deb 19 December 2023", "HC Deb 26 March 2024"],
         )
+
+
+class PlanTests(TestCase):
+    """plan_file says what loading would do and writes nothing."""
+
+    def test_a_new_file_is_planned_with_its_debates_and_writes_nothing(self):
+        plan = plan_file(seed_bytes(SEED_UQ), name=SEED_UQ, metadata=MANIFEST[SEED_UQ])
+        self.assertEqual(plan.status, "new")
+        self.assertEqual(plan.format, "plaintext")
+        (debate,) = plan.debates
+        self.assertEqual((debate.parsed.title, debate.speech_count), ("Israel and Gaza", 4))
+        self.assertEqual((debate.resolved_count, debate.unresolved_names), (0, []))
+        self.assertEqual(set(row_counts().values()), {0})
+
+    def test_the_same_bytes_are_planned_as_unchanged(self):
+        load_seed(SEED_UQ)
+        plan = plan_file(seed_bytes(SEED_UQ), name="again.txt", metadata=MANIFEST[SEED_UQ])
+        self.assertEqual(plan.status, "unchanged")
+        self.assertEqual(plan.unchanged.name, SEED_UQ)
+
+    def test_other_bytes_of_a_loaded_debate_are_planned_as_a_repeat(self):
+        (old,) = load_seed(SEED_UQ).debates
+        raw = seed_bytes(SEED_UQ) + b"\nAn extra sentence.\n"
+        plan = plan_file(raw, name="revised.txt", metadata=MANIFEST[SEED_UQ])
+        self.assertEqual(plan.status, "repeats")
+        self.assertEqual([debate.id for debate in plan.repeats], [old.id])
+
+    def test_a_file_that_cannot_be_parsed_is_planned_as_an_error_naming_it(self):
+        plan = plan_file(b"", name="empty.txt")
+        self.assertEqual(plan.status, "error")
+        self.assertEqual(plan.error, "empty.txt: the file is empty")
+
+    @override_settings(CHAMBER_MAX_TRANSCRIPT_BYTES=100)
+    def test_a_file_over_the_size_limit_is_refused_before_parsing(self):
+        plan = plan_file(b"A sentence.\n" * 20, name="big.txt")
+        self.assertEqual(plan.error, "big.txt: the file is 240 bytes, over the limit of 100 bytes")
+        with self.assertRaisesMessage(LoadError, "big.txt: the file is"):
+            load_file(b"A sentence.\n" * 20, name="big.txt")
+
+
+class LoadFilesTests(TestCase):
+    """load_files loads many files together or not at all."""
+
+    def files(self):
+        return [(name, seed_bytes(name), MANIFEST[name]) for name in (SEED_UQ, SEED_STATEMENT)]
+
+    def test_files_load_together(self):
+        results = load_files(self.files())
+        self.assertEqual([result.status for result in results], ["loaded", "loaded"])
+        self.assertEqual(Debate.objects.count(), 2)
+        self.assertEqual(SourceFile.objects.count(), 2)
+
+    def test_one_failing_file_leaves_nothing_from_the_others(self):
+        files = [*self.files(), ("bad.txt", b"\x00\x01\x02 binary", DebateMetadata())]
+        with self.assertRaisesMessage(LoadError, "bad.txt: "):
+            load_files(files)
+        self.assertEqual(set(row_counts().values()), {0})
+
+    def test_a_database_error_in_the_second_file_leaves_nothing_from_the_first(self):
+        load_seed(SEED_STATEMENT)
+        counts = row_counts()
+        refuse_speech_inserts()
+        with self.assertRaises(DatabaseError):
+            load_files(self.files())
+        self.assertEqual(row_counts(), counts)
+
+    def test_the_same_bytes_twice_in_one_upload_load_once(self):
+        name, raw, metadata = self.files()[0]
+        results = load_files([(name, raw, metadata), ("copy.txt", raw, metadata)])
+        self.assertEqual([result.status for result in results], ["loaded", "unchanged"])
+        self.assertEqual(Debate.objects.count(), 1)
+
+    def test_a_repeat_is_skipped_or_replaced_as_chosen_per_file(self):
+        (old,) = load_seed(SEED_UQ).debates
+        revised = ("revised.txt", seed_bytes(SEED_UQ) + b"\nMore.\n", MANIFEST[SEED_UQ])
+        (skipped,) = load_files([revised], skip={"revised.txt"})
+        self.assertEqual((skipped.status, skipped.reason), ("skipped", "chosen to skip"))
+        self.assertEqual(Debate.objects.get().id, old.id)
+        (replaced,) = load_files([revised], replace={"revised.txt"})
+        self.assertEqual((replaced.status, replaced.removed_debate_count), ("replaced", 1))
+        self.assertEqual(Debate.objects.get().source_file.name, "revised.txt")
+        # Both files' bytes are kept.
+        self.assertEqual(SourceFile.objects.count(), 2)

@@ -94,7 +94,7 @@ class Command(BaseCommand):
             self._progress_done()
             statuses[result.status] = statuses.get(result.status, 0) + 1
             self.stdout.write(self._describe(source.label, result))
-            if result.status != "unchanged":
+            if result.status not in {"unchanged", "skipped"}:
                 totals["debates"] += result.debate_count
                 totals["speeches"] += result.speech_count
                 totals["sentences"] += result.sentence_count
@@ -155,6 +155,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error}") from None
 
     def _describe(self, label: str, result) -> str:
+        if result.status == "skipped":
+            return f"Skipped {label}: {result.reason}"
         if result.status == "unchanged":
             loaded = "; ".join(f"{debate.title}, {debate.citation}" for debate in result.debates)
             return f"Unchanged {label}: already loaded ({loaded})"
