@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html
 
+from . import upload_views
 from .admin_speakers import UnresolvedSpeakersMixin
 from .models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
@@ -51,8 +53,32 @@ class SpeechAdmin(UnresolvedSpeakersMixin, admin.ModelAdmin):  # + unresolved-sp
         return speech.debate.date
 
 
+# -- Upload transcripts (debates/upload_views.py, templates/admin/debates/upload*.html) -----
+
+
+class UploadTranscriptsMixin:
+    """Adds the "Upload transcripts" pages under the source files' admin."""
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(lambda request: function(request, self))
+
+        return [
+            path("upload/", view(upload_views.upload), name="debates_sourcefile_upload"),
+            path(
+                "upload/confirm/",
+                view(upload_views.confirm),
+                name="debates_sourcefile_upload_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
+
+# -- Source files ----------------------------------------------------------------------------
+
+
 @admin.register(SourceFile)
-class SourceFileAdmin(admin.ModelAdmin):
+class SourceFileAdmin(UploadTranscriptsMixin, admin.ModelAdmin):
     list_display = ["name", "format", "size", "loaded_at", "short_sha256"]
     list_filter = ["format"]
     search_fields = ["name", "sha256"]

@@ -14,6 +14,8 @@ from django.test import TestCase
 
 from debates.models import Debate, SourceFile, Speech
 
+from .test_archive import make_zip, zip_with_raw_name
+
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_UQ = "000_9ca9d066f0ebde3b.txt"
 SEED_STATEMENT = "001_c1147e2eaee32068.txt"
@@ -219,3 +221,41 @@ class ProgressTests(TestCase):
         self.assertNotIn("\x1b[31", terminal.getvalue())  # progress is not printed as an error
         call_command("load_transcripts", str(SEEDS), "--replace", stdout=StringIO(), stderr=pipe)
         self.assertEqual(pipe.getvalue(), "")
+
+
+class ZipTests(TestCase):
+    """A .zip's entries load like a folder's files, through the upload's archive reader."""
+
+    def setUp(self):
+        folder = tempfile.mkdtemp(prefix="chamber-zip-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        self.folder = Path(folder)
+
+    def write_zip(self, entries) -> Path:
+        path = self.folder / "seeds.zip"
+        path.write_bytes(make_zip(entries))
+        return path
+
+    def test_a_zip_loads_its_entries_with_their_manifest(self):
+        path = self.write_zip(
+            [
+                ("seeds/manifest.json", (SEEDS / "manifest.json").read_bytes()),
+                (f"seeds/{SEED_UQ}", (SEEDS / SEED_UQ).read_bytes()),
+                (f"seeds/{SEED_STATEMENT}", (SEEDS / SEED_STATEMENT).read_bytes()),
+                ("seeds/README.md", b"Not a transcript."),
+            ]
+        )
+        stdout, stderr = load_transcripts(path)
+        self.assertIn(
+            f"Loaded {self.folder}/seeds.zip/seeds/{SEED_UQ}: 1 debate, 4 speeches", stdout
+        )
+        self.assertIn("2 files: 2 loaded. Wrote 2 debates, 5 speeches, 54 sentences.", stdout)
+        self.assertEqual(stderr, "")
+        self.assertEqual(row_counts(), (2, 2, 5))
+
+    def test_an_unsafe_zip_is_refused_naming_the_entry(self):
+        path = self.folder / "tricks.zip"
+        path.write_bytes(zip_with_raw_name("../../x.txt"))
+        message, _, _ = load_transcripts_failing(self, path)
+        self.assertIn(f"{path}: entry '../../x.txt'", message)
+        self.assertEqual(row_counts(), (0, 0, 0))

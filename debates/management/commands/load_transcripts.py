@@ -1,7 +1,9 @@
 """python manage.py load_transcripts PATH... [--replace] [--dry-run] [--title ... --date ...]"""
 
+from collections.abc import Callable
 from dataclasses import replace as with_values
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -10,20 +12,28 @@ from debates.importers.manifest import parse_date, parse_manifest
 from debates.importers.transcript import DebateMetadata, ParseError
 from debates.loading import LoadError, load_file
 from debates.models import DebateKind, House
+from debates.uploads import MANIFEST, TRANSCRIPT_SUFFIXES, UploadError, read_upload
 from search import indexing as search_index
 
-TRANSCRIPT_SUFFIXES = {".txt", ".xml"}
-MANIFEST = "manifest.json"
+
+class Source(NamedTuple):
+    label: str  # as printed: the path, or "archive.zip/entry" inside a .zip
+    name: str  # the source file's name
+    read: Callable[[], bytes]
+    metadata: DebateMetadata
 
 
 class Command(BaseCommand):
     help = (
-        "Load transcripts from files or folders. Files that carry no title or date take them from"
-        f" a {MANIFEST} beside them or from the options. The same bytes are never loaded twice."
+        "Load transcripts from files, folders or .zip archives. Files that carry no title or date"
+        f" take them from a {MANIFEST} beside them or from the options. The same bytes are never"
+        " loaded twice."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", type=Path, help="transcript files or folders")
+        parser.add_argument(
+            "paths", nargs="+", type=Path, help="transcript files, folders or .zip files"
+        )
         parser.add_argument("--replace", action="store_true", help="reload what is already loaded")
         parser.add_argument(
             "--dry-run", action="store_true", help="parse and report; write nothing"
@@ -66,24 +76,24 @@ class Command(BaseCommand):
             raise CommandError(f"{_plural(len(failures), 'file')} could not be loaded (see above)")
 
     def _load(self, files, overrides, replace, dry_run, totals, statuses, failures):
-        for number, (path, metadata) in enumerate(files, start=1):
-            self._progress(number, len(files), path)
+        for number, source in enumerate(files, start=1):
+            self._progress(number, len(files), source.name)
             try:
                 result = load_file(
-                    path.read_bytes(),
-                    name=path.name,
-                    metadata=with_values(metadata, **overrides),
+                    source.read(),
+                    name=source.name,
+                    metadata=with_values(source.metadata, **overrides),
                     replace=replace,
                     dry_run=dry_run,
                 )
             except (LoadError, OSError, DatabaseError, search_index.IndexBusy) as error:
-                failures.append(f"{path}: {_reason(error, path.name)}")
+                failures.append(f"{source.label}: {_reason(error, source.name)}")
                 self._progress_done()
                 self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
                 continue
             self._progress_done()
             statuses[result.status] = statuses.get(result.status, 0) + 1
-            self.stdout.write(self._describe(path, result))
+            self.stdout.write(self._describe(source.label, result))
             if result.status not in {"unchanged", "skipped"}:
                 totals["debates"] += result.debate_count
                 totals["speeches"] += result.speech_count
@@ -102,10 +112,14 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         return overrides
 
-    def _files(self, paths: list[Path]) -> list[tuple[Path, DebateMetadata]]:
-        """Each transcript with the manifest entry of its folder, in a stable order."""
+    def _files(self, paths: list[Path]) -> list[Source]:
+        """Each transcript with the manifest entry of its folder, in a stable order; a .zip's
+        entries as a folder's files (through the upload's archive reader)."""
         files, manifests = [], {}
         for path in paths:
+            if path.is_file() and path.suffix.lower() == ".zip":
+                files += self._zip(path)
+                continue
             if path.is_dir():
                 found = sorted(p for p in path.iterdir() if p.is_file() and _is_transcript(p))
                 if not found:
@@ -118,8 +132,19 @@ class Command(BaseCommand):
                 folder = file.parent
                 if folder not in manifests:
                     manifests[folder] = self._manifest(folder / MANIFEST)
-                files.append((file, manifests[folder].get(file.name, DebateMetadata())))
+                metadata = manifests[folder].get(file.name, DebateMetadata())
+                files.append(Source(str(file), file.name, file.read_bytes, metadata))
         return files
+
+    def _zip(self, path: Path) -> list[Source]:
+        try:
+            transcripts = read_upload([(path.name, path.read_bytes())])
+        except (UploadError, OSError) as error:
+            raise CommandError(f"{path}: {str(error).removeprefix(f'{path.name}: ')}") from None
+        return [
+            Source(str(path.parent / t.name), t.name, lambda raw=t.raw: raw, t.metadata)
+            for t in transcripts
+        ]
 
     def _manifest(self, path: Path) -> dict[str, DebateMetadata]:
         if not path.is_file():
@@ -129,28 +154,28 @@ class Command(BaseCommand):
         except ParseError as error:
             raise CommandError(f"{path}: {error}") from None
 
-    def _describe(self, path, result) -> str:
+    def _describe(self, label: str, result) -> str:
         if result.status == "skipped":
-            return f"Skipped {path}: {result.reason}"
+            return f"Skipped {label}: {result.reason}"
         if result.status == "unchanged":
             loaded = "; ".join(f"{debate.title}, {debate.citation}" for debate in result.debates)
-            return f"Unchanged {path}: already loaded ({loaded})"
+            return f"Unchanged {label}: already loaded ({loaded})"
         counts = (
             f"{_plural(result.debate_count, 'debate')}, {_plural(result.speech_count, 'speech')},"
             f" {_plural(result.sentence_count, 'sentence')}"
         )
         if result.removed_debate_count:
             counts += f" in place of {_plural(result.removed_debate_count, 'debate')}"
-        lines = [f"{result.status.capitalize()} {path}: {counts}"]
+        lines = [f"{result.status.capitalize()} {label}: {counts}"]
         lines += [self.style.WARNING(f"  warning: {warning}") for warning in result.warnings]
         return "\n".join(lines)
 
-    def _progress(self, number: int, total: int, path: Path) -> None:
+    def _progress(self, number: int, total: int, name: str) -> None:
         if total > 1 and self.stderr.isatty():
             width = 30
             filled = width * (number - 1) // total
             bar = "#" * filled + "-" * (width - filled)
-            self.stderr.write(f"\r[{bar}] {number}/{total} {path.name[:40]}", _plain, ending="")
+            self.stderr.write(f"\r[{bar}] {number}/{total} {name[-40:]}", _plain, ending="")
             self.stderr.flush()
 
     def _progress_done(self) -> None:

@@ -1,0 +1,316 @@
+"""Uploading transcripts through the admin: read, preview, keep, confirm.
+
+1. `read_upload` turns the uploaded files into transcripts: a .zip opens into its entries
+   (`importers.archive`), a manifest.json among them gives its folder's files their title
+   and date, as it does for `load_transcripts`.
+2. `preview` plans each file (`loading.plan_file`) without writing anything.
+3. `stage` keeps the bytes in CHAMBER_UPLOAD_DIR under an unguessable key until the clerk
+   confirms; the token that names them is signed, dated and tied to the user.
+4. `confirm` plans the kept bytes again (the database may have changed meanwhile) and loads
+   them all in one transaction (`loading.load_files`), then forgets them.
+
+What is kept longer than a day is removed the next time anyone stages or confirms.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.core import signing
+
+from search import indexing as search_index
+
+from .importers import archive, detect
+from .importers.manifest import parse_manifest
+from .importers.transcript import DebateMetadata, ParseError
+from .loading import FilePlan, LoadResult, load_files, plan_file
+
+MAX_AGE = 24 * 60 * 60  # seconds a staged upload is kept
+MANIFEST = "manifest.json"
+TRANSCRIPT_SUFFIXES = (".txt", ".xml")  # in a .zip, as in a folder, other files are left
+_SALT = "debates.uploads.staged"
+_KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")
+_METADATA_FIELDS = [f.name for f in dataclasses.fields(DebateMetadata)]
+
+
+class UploadError(ValueError):
+    """Files that cannot be taken at all; the message names the file (and entry)."""
+
+
+class StagingError(ValueError):
+    """A confirmation whose token is missing, altered, someone else's, or too old."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One file to load: its name in the upload ("day.zip/debates.xml" for an entry)."""
+
+    name: str
+    raw: bytes
+    metadata: DebateMetadata = DebateMetadata()  # from a manifest.json beside it
+
+
+@dataclass
+class Staged:
+    token: str
+    key: str
+    transcripts: list[Transcript]
+    metadata: DebateMetadata  # given in the form; wins over a manifest's
+
+
+@dataclass
+class Confirmed:
+    results: list[LoadResult]
+    index_warning: str = ""  # the load stands, but the search index is behind
+
+
+@dataclass
+class Preview:
+    plans: list[FilePlan]
+    # "title"/"date" -> the plain-text files that need it from the form
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[str]:
+        return [plan.error for plan in self.plans if plan.error]
+
+    @property
+    def choices_needed(self) -> list[int]:
+        return [n for n, plan in enumerate(self.plans) if plan.status == "repeats"]
+
+    @property
+    def debate_count(self) -> int:
+        return sum(len(plan.debates) for plan in self.plans)
+
+    @property
+    def speech_count(self) -> int:
+        return sum(debate.speech_count for plan in self.plans for debate in plan.debates)
+
+    @property
+    def loads_something(self) -> bool:
+        return any(plan.status in {"new", "repeats"} for plan in self.plans)
+
+
+# -- Reading ---------------------------------------------------------------------------------
+
+
+def read_upload(files: list[tuple[str, bytes]]) -> list[Transcript]:
+    """The transcripts of the uploaded (name, bytes) files, .zip archives opened."""
+    limits = archive.Limits(
+        max_files=settings.CHAMBER_MAX_UPLOAD_FILES,
+        max_file_bytes=settings.CHAMBER_MAX_TRANSCRIPT_BYTES,
+        max_total_bytes=settings.CHAMBER_MAX_UPLOAD_BYTES,
+    )
+    transcripts = []
+    for name, raw in files:
+        if archive.is_zip(raw) or name.lower().endswith(".zip"):
+            try:
+                entries = archive.read_zip(raw, name=name, limits=limits)
+            except archive.ArchiveError as error:
+                raise UploadError(str(error)) from None
+            transcripts += _with_manifests(name, entries)
+        else:
+            transcripts.append(Transcript(name=name, raw=raw))
+    if len(transcripts) > settings.CHAMBER_MAX_UPLOAD_FILES:
+        raise UploadError(
+            f"{len(transcripts):,} files, more than the {settings.CHAMBER_MAX_UPLOAD_FILES:,}"
+            " one upload may hold"
+        )
+    total = sum(len(t.raw) for t in transcripts)
+    if total > settings.CHAMBER_MAX_UPLOAD_BYTES:
+        raise UploadError(
+            f"the files come to {_megabytes(total)}, over the limit of"
+            f" {_megabytes(settings.CHAMBER_MAX_UPLOAD_BYTES)} for one upload"
+        )
+    names = [t.name for t in transcripts]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UploadError(f"{', '.join(twice)}: two files of that name; rename one")
+    return transcripts
+
+
+def _with_manifests(zip_name: str, entries: list[archive.Entry]) -> list[Transcript]:
+    """The entries of a .zip as transcripts, each with its folder's manifest entry."""
+    manifests = {}
+    for entry in entries:
+        path = PurePosixPath(entry.name)
+        if path.name == MANIFEST:
+            try:
+                manifests[path.parent] = parse_manifest(entry.raw)
+            except ParseError as error:
+                raise UploadError(f"{zip_name}: entry {entry.name!r}: {error}") from None
+    transcripts = [
+        Transcript(
+            name=f"{zip_name}/{entry.name}",
+            raw=entry.raw,
+            metadata=manifests.get(path.parent, {}).get(path.name, DebateMetadata()),
+        )
+        for entry in entries
+        if (path := PurePosixPath(entry.name)).suffix.lower() in TRANSCRIPT_SUFFIXES
+    ]
+    if not transcripts:
+        raise UploadError(
+            f"{zip_name}: no transcripts in the archive ({', '.join(TRANSCRIPT_SUFFIXES)})"
+        )
+    return transcripts
+
+
+# -- Preview and confirmation ----------------------------------------------------------------
+
+
+def preview(transcripts: list[Transcript], metadata: DebateMetadata) -> Preview:
+    """What loading these files would do. Reads the database, writes nothing."""
+    plans, missing, seen = [], {}, {}
+    for transcript in transcripts:
+        given = _merged(transcript.metadata, metadata)
+        plan = plan_file(transcript.raw, name=transcript.name, metadata=given)
+        if not plan.error and plan.sha256 in seen:
+            plan.error = f"{plan.name}: the same bytes as {seen[plan.sha256]} in this upload"
+        seen.setdefault(plan.sha256, plan.name)
+        if plan.error and _is_plain_text(transcript.raw):
+            for name in ("title", "date"):
+                if not getattr(given, name):
+                    missing.setdefault(name, []).append(plan.name)
+        plans.append(plan)
+    return Preview(plans=plans, missing=missing)
+
+
+def confirm(staged: Staged, *, replace: set[str], skip: set[str]) -> Confirmed:
+    """Load the staged files in one transaction, index them, and forget the staged bytes.
+
+    Raises LoadError (or DatabaseError) having written nothing; the bytes stay staged."""
+    files = [(t.name, t.raw, _merged(t.metadata, staged.metadata)) for t in staged.transcripts]
+    results, warning = None, ""
+    try:
+        # The index is written once, when the whole upload has committed.
+        with search_index.batched(debates=len(files) + 1, speeches=10**9):
+            results = load_files(files, replace=replace, skip=skip)
+    except search_index.IndexBusy as error:
+        if results is None:  # pragma: no cover - batched() raises only at its end
+            raise
+        warning = str(error)
+    discard(staged.key)
+    return Confirmed(results=results, index_warning=warning)
+
+
+def _merged(found: DebateMetadata, given: DebateMetadata) -> DebateMetadata:
+    """What the form gives wins over what a manifest says."""
+    values = {name: getattr(given, name) for name in _METADATA_FIELDS if getattr(given, name)}
+    return dataclasses.replace(found, **values)
+
+
+def _is_plain_text(raw: bytes) -> bool:
+    try:
+        return detect.detect_format(raw) == "plaintext"
+    except ParseError:
+        return False
+
+
+# -- Staging ---------------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    return Path(settings.CHAMBER_UPLOAD_DIR)
+
+
+def stage(transcripts: list[Transcript], metadata: DebateMetadata, *, user) -> str:
+    """Keep the files until they are confirmed; returns the token that names them."""
+    clean_expired()
+    key = secrets.token_urlsafe(24)  # 32 characters
+    folder = upload_dir() / key
+    folder.mkdir(parents=True, mode=0o700)
+    for position, transcript in enumerate(transcripts):
+        (folder / f"{position:04}.bin").write_bytes(transcript.raw)
+    index = {
+        "user": user.pk,
+        "metadata": _metadata_json(metadata),
+        "files": [
+            {
+                "name": t.name,
+                "sha256": hashlib.sha256(t.raw).hexdigest(),
+                "metadata": _metadata_json(t.metadata),
+            }
+            for t in transcripts
+        ],
+    }
+    (folder / "upload.json").write_text(json.dumps(index), encoding="utf-8")
+    return signing.dumps({"key": key, "user": user.pk}, salt=_SALT)
+
+
+def unstage(token: str, *, user) -> Staged:
+    """The files a token names, if it was given to this user less than a day ago."""
+    clean_expired()
+    again = "Upload the files again to preview them."
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=MAX_AGE)
+    except signing.SignatureExpired:
+        raise StagingError(f"This preview is more than a day old. {again}") from None
+    except signing.BadSignature:
+        raise StagingError(f"This preview is not one Chamber made for you. {again}") from None
+    key = data.get("key", "") if isinstance(data, dict) else ""
+    if data.get("user") != user.pk or not _KEY.match(key):
+        raise StagingError(f"This preview is not one Chamber made for you. {again}")
+    folder = upload_dir() / key
+    try:
+        index = json.loads((folder / "upload.json").read_text(encoding="utf-8"))
+        transcripts = []
+        for position, entry in enumerate(index["files"]):
+            raw = (folder / f"{position:04}.bin").read_bytes()
+            if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
+                raise StagingError(f"The kept copy of {entry['name']} has changed. {again}")
+            transcripts.append(
+                Transcript(name=entry["name"], raw=raw, metadata=_metadata(entry["metadata"]))
+            )
+    except StagingError:
+        raise
+    except (OSError, ValueError, KeyError):
+        raise StagingError(
+            f"The files of this preview are no longer kept: loaded already, or discarded. {again}"
+        ) from None
+    return Staged(
+        token=token, key=key, transcripts=transcripts, metadata=_metadata(index["metadata"])
+    )
+
+
+def discard(key: str) -> None:
+    if _KEY.match(key):
+        shutil.rmtree(upload_dir() / key, ignore_errors=True)
+
+
+def clean_expired(*, now: float | None = None) -> None:
+    """Remove what was staged more than a day ago (and never confirmed)."""
+    folder = upload_dir()
+    if not folder.is_dir():
+        return
+    cutoff = (now or time.time()) - MAX_AGE
+    for path in folder.iterdir():
+        try:
+            if path.is_dir() and _KEY.match(path.name) and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # pragma: no cover - removed by another request meanwhile
+            continue
+
+
+def _metadata_json(metadata: DebateMetadata) -> dict:
+    values = dataclasses.asdict(metadata)
+    values["date"] = metadata.date.isoformat() if metadata.date else None
+    return values
+
+
+def _metadata(values: dict) -> DebateMetadata:
+    values = {key: values[key] for key in _METADATA_FIELDS if key in values}
+    if values.get("date"):
+        values["date"] = datetime.date.fromisoformat(values["date"])
+    return DebateMetadata(**values)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
