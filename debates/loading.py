@@ -47,11 +47,14 @@ class DebatePlan:
 
     @property
     def unresolved_names(self) -> list[str]:
-        """Names printed that resolve to no member, each once, in order of appearance."""
+        """Names printed that resolve to no member, each once, in order of appearance; not
+        offices or groups ("Mr Speaker", "Hon. Members"), which no one member answers to."""
         names = (
             speech.speaker_name
             for speech, member_id in zip(self.parsed.speeches, self.member_ids, strict=True)
-            if member_id is None and speech.speaker_name
+            if member_id is None
+            and speech.speaker_name
+            and not speakers.is_role_only(speech.speaker_name)
         )
         return list(dict.fromkeys(names))
 

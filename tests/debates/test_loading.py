@@ -11,10 +11,8 @@ from django.test import TestCase, override_settings
 
 from debates.importers import detect
 from debates.importers.manifest import parse_manifest
-from debates.importers.transcript import (
-    DebateMetadata,
-)
-from debates.loading import LoadError, load_file, load_files, plan_file
+from debates.importers.transcript import DebateMetadata, ParsedDebate, ParsedSpeech
+from debates.loading import DebatePlan, LoadError, load_file, load_files, plan_file
 from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -363,3 +361,20 @@ class LoadFilesTests(TestCase):
         self.assertEqual(Debate.objects.get().source_file.name, "revised.txt")
         # Both files' bytes are kept.
         self.assertEqual(SourceFile.objects.count(), 2)
+
+
+class UnresolvedNamesTests(TestCase):
+    def test_offices_and_groups_are_not_unresolved_speakers(self):
+        speeches = tuple(
+            ParsedSpeech(paragraphs=(("Words.",),), speaker_name=name)
+            for name in ["Mr Speaker", "Jane Nobody", "Hon. Members", "Jane Nobody"]
+        )
+        debate = ParsedDebate(
+            title="T",
+            date=datetime.date(2024, 1, 10),
+            house="commons",
+            kind="debate",
+            speeches=speeches,
+        )
+        plan = DebatePlan(parsed=debate, member_ids=[None] * 4)
+        self.assertEqual(plan.unresolved_names, ["Jane Nobody"])
