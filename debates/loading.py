@@ -21,7 +21,13 @@ from search import indexing as search_index
 
 from . import speakers
 from .importers import detect
-from .importers.transcript import DebateMetadata, ParsedDebate, ParsedTranscript, ParseError
+from .importers.transcript import (
+    DebateMetadata,
+    ParsedDebate,
+    ParsedSpeech,
+    ParsedTranscript,
+    ParseError,
+)
 from .models import CITATION_PREFIX, Debate, DebateKind, House, SourceFile, Speech
 
 
@@ -272,6 +278,7 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
                 speaker_role=speech.speaker_role,
                 speaker_constituency=speech.speaker_constituency,
                 speaker_party=speech.speaker_party,
+                member_ref=speech.member_ref,
                 kind=speech.kind,
                 heading=speech.heading,
                 source_reference=speech.source_reference,
@@ -283,6 +290,55 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
         )
         debates.append(debate)
     return debates
+
+
+def resolve_loaded_speeches(*, chunk: int = 200) -> int:
+    """Give speeches that resolved to no member when they were loaded the member they resolve
+    to now (after `load_members`, say), and send them to the index. Returns how many."""
+    unresolved = (
+        Speech.objects.filter(member__isnull=True)
+        .exclude(speaker_name="", member_ref="")
+        .values_list("debate_id", flat=True)
+        .distinct()
+    )
+    debate_ids, changed = sorted(unresolved), {}
+    for start in range(0, len(debate_ids), chunk):
+        debates = Debate.objects.filter(id__in=debate_ids[start : start + chunk])
+        speeches = Speech.objects.filter(debate__in=debates, member__isnull=True).order_by(
+            "debate_id", "position"
+        )
+        by_debate = {debate.id: (debate, []) for debate in debates}
+        for speech in speeches:
+            by_debate[speech.debate_id][1].append(speech)
+        parsed = [
+            ParsedDebate(
+                title=debate.title,
+                date=debate.date,
+                house=debate.house,
+                kind=debate.kind,
+                speeches=tuple(
+                    ParsedSpeech(
+                        paragraphs=(),
+                        speaker_name=speech.speaker_name,
+                        speaker_constituency=speech.speaker_constituency,
+                        member_ref=speech.member_ref,
+                    )
+                    for speech in rows
+                ),
+            )
+            for debate, rows in by_debate.values()
+        ]
+        member_ids = speakers.resolve(parsed)
+        for (_, rows), ids in zip(by_debate.values(), member_ids, strict=True):
+            for speech, member_id in zip(rows, ids, strict=True):
+                if member_id is not None:
+                    changed.setdefault(member_id, []).append(speech.id)
+    if changed:
+        with transaction.atomic():
+            for member_id, speech_ids in changed.items():
+                Speech.objects.filter(id__in=speech_ids).update(member_id=member_id)
+            search_index.schedule_sync(speech_ids=[i for ids in changed.values() for i in ids])
+    return sum(map(len, changed.values()))
 
 
 def _check(debate: ParsedDebate) -> None:

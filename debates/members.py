@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from search import indexing as search_index
 
+from . import loading
 from .importers import members as parser
 from .importers.members import Identifier, ParsedMember, ParsedMemberList, ParsedPerson
 from .importers.transcript import ParseError
@@ -56,6 +57,7 @@ class MemberLoadResult:
     merged: int = 0  # members joined into another (a people file loaded after the terms)
     identifiers_added: int = 0
     reindexed_member_ids: list[int] = field(default_factory=list)
+    speeches_resolved: int = 0  # speeches loaded earlier that now resolve to a member
 
 
 def parse_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, ParsedMemberList]]:
@@ -79,6 +81,8 @@ def load_members(files: Sequence[tuple[str, bytes]]) -> MemberLoadResult:
     _Writer(result).write(groups)
     if result.reindexed_member_ids:
         search_index.schedule_sync(member_ids=result.reindexed_member_ids)
+    # Speeches loaded before these members were known resolve to them now.
+    result.speeches_resolved = loading.resolve_loaded_speeches()
     return result
 
 

@@ -237,6 +237,12 @@ class Speech(models.Model):
     speaker_party = models.CharField(
         max_length=100, blank=True, help_text='As printed beside the name, e.g. "Con".'
     )
+    member_ref = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The id the record gives the speaker ("scheme:value"): speeches loaded before'
+        " their member resolve when members are loaded.",
+    )
     kind = models.CharField(max_length=20, choices=SpeechKind.choices, default=SpeechKind.SPEECH)
     heading = models.CharField(
         max_length=500, blank=True, help_text="A section heading printed before this speech."

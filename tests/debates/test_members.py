@@ -179,6 +179,26 @@ class LoadMembersTests(TestCase):
         raab.refresh_from_db()
         self.assertEqual(raab.party, "Independent")
 
+    def test_speeches_loaded_before_their_members_resolve_when_members_load(self):
+        debate = make_debate(date=datetime.date(2023, 3, 28))
+        by_id = make_speech(
+            debate=debate, member_ref="parlparse-person:uk.org.publicwhip/person/24815"
+        )
+        by_name = make_speech(
+            debate=debate,
+            speaker_name="Diane Abbott",
+            speaker_constituency="Hackney North and Stoke Newington",
+        )
+        nobody = make_speech(debate=debate, speaker_name="Jane Nobody")
+        with self.captureOnCommitCallbacks(execute=False):
+            result = load_members(files(CSV))
+        self.assertEqual(result.speeches_resolved, 2)
+        names = {s.id: s.member and s.member.name for s in Speech.objects.select_related("member")}
+        self.assertEqual(
+            names, {by_id.id: "Dominic Raab", by_name.id: "Diane Abbott", nobody.id: None}
+        )
+        self.assertEqual(load_members(files(CSV)).speeches_resolved, 0)
+
     def test_members_without_ids_match_by_name_and_constituency(self):
         existing = make_member(name="Jane Example", constituency="Example North", party="")
         result = load_members([("members.csv", GENERIC)])
@@ -282,12 +302,13 @@ class LoadMembersTests(TestCase):
         self.assertIn("clash.csv, line 2", str(caught.exception))
 
     def test_loading_reads_in_a_fixed_number_of_queries(self):
-        """Two reads (members, identifiers) however long the list; writes go in batches."""
+        """Three reads (members, identifiers, and the debates with unresolved speeches) however
+        long the list; writes go in batches."""
         for paths in [(POPOLO,), (CSV,), (TERMS_2009, PEOPLE_2009)]:
             with self.subTest(paths=paths), CaptureQueriesContext(connection) as queries:
                 load_members(files(*paths))
             reads = [q for q in queries if q["sql"].startswith("SELECT")]
-            self.assertEqual(len(reads), 2)
+            self.assertEqual(len(reads), 3)
 
 
 class LoadMembersCommandTests(TestCase):

@@ -52,6 +52,11 @@ class Command(BaseCommand):
             + f"; {_plural(result.identifiers_added, 'identifier')} added"
             + f" ({seconds:.1f} s)."
         )
+        if result.speeches_resolved:
+            self.stdout.write(
+                f"{_plural(result.speeches_resolved, 'speech')} loaded earlier now resolve to"
+                " a member."
+            )
 
 
 def _plain(text: str) -> str:
@@ -59,4 +64,5 @@ def _plain(text: str) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word if count == 1 else word + 's'}"
+    plural = "speeches" if word == "speech" else f"{word}s"
+    return f"{count:,} {word if count == 1 else plural}"
