@@ -378,3 +378,47 @@ class UnresolvedNamesTests(TestCase):
         )
         plan = DebatePlan(parsed=debate, member_ids=[None] * 4)
         self.assertEqual(plan.unresolved_names, ["Jane Nobody"])
+
+
+PARLPARSE = Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "parlparse"
+DAY_A, DAY_B = "debates2009-10-26a.xml", "debates2009-10-26b.xml"
+
+
+def load_parlparse(name: str, **kwargs):
+    return load_file((PARLPARSE / name).read_bytes(), name=name, **kwargs)
+
+
+class VersionTests(TestCase):
+    """A ParlParse day issued in several versions: the newest letter supersedes the others."""
+
+    def test_a_newer_version_replaces_the_older_one_and_both_files_are_kept(self):
+        older = load_parlparse(DAY_A)
+        self.assertEqual(older.status, "loaded")
+        newer = load_parlparse(DAY_B)
+        self.assertEqual(newer.status, "replaced")
+        self.assertEqual(newer.removed_debate_count, older.debate_count)
+        self.assertEqual(Debate.objects.count(), newer.debate_count)
+        self.assertEqual(Speech.objects.count(), newer.speech_count)
+        self.assertEqual(set(Debate.objects.values_list("source_file__name", flat=True)), {DAY_B})
+        self.assertEqual(
+            dict(SourceFile.objects.values_list("name", "version")), {DAY_A: "a", DAY_B: "b"}
+        )
+
+    def test_an_older_version_after_a_newer_one_is_skipped_and_says_why(self):
+        newer = load_parlparse(DAY_B)
+        counts = row_counts()
+        older = load_parlparse(DAY_A)
+        self.assertEqual(older.status, "skipped")
+        self.assertEqual(older.reason, f"a newer version ({DAY_B}) is loaded")
+        self.assertEqual(row_counts(), counts)
+        self.assertEqual(set(Debate.objects.all()), set(newer.debates))
+
+    def test_the_plan_of_an_older_version_names_the_newer_one(self):
+        load_parlparse(DAY_B)
+        plan = plan_file((PARLPARSE / DAY_A).read_bytes(), name=DAY_A)
+        self.assertEqual((plan.status, plan.newer.name), ("older-version", DAY_B))
+
+    def test_a_version_with_no_speeches_is_refused_and_writes_nothing(self):
+        with self.assertRaisesMessage(LoadError, "debates2009-10-27c.xml: "):
+            load_parlparse("debates2009-10-27c.xml")
+        self.assertEqual(set(row_counts().values()), {0})
