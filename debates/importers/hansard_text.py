@@ -165,7 +165,7 @@ def speaker_line(line: str) -> Speaker | None:
         found = match.groupdict()
         if shape == "name":
             words = found["name"].split()
-            if len(words) > 5:
+            if not 2 <= len(words) <= 5:
                 return None
             return Speaker(name=found["name"], short=bool(re.match(_TITLE + "$", words[0])))
         if shape == "office" and "name" not in found:

@@ -32,7 +32,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from .text import collapse_space, kind_from, split_sentences
+from .text import collapse_space, kind_from, name_and_role, split_sentences
 from .transcript import (
     DebateMetadata,
     ParsedDebate,
@@ -51,13 +51,6 @@ _ID = re.compile(
 HOUSES = {"debate": "commons", "westminhall": "westminster-hall", "lords": "lords"}
 # "The Secretary of State was asked—", "The Minister for the Cabinet Office was asked-"
 _WAS_ASKED = re.compile(r"\bwas asked\s*[—–-]?$")
-# Titles of the chair, not names: printed as the speaker's role.
-_PRESIDING = re.compile(
-    r"^(?:Mr\.?|Madam|The)\s+(?:(?:First|Second|Third)\s+)?(?:Deputy\s+)?"
-    r"(?:Speaker|Chairman|Chair|Chairman of Ways and Means)$"
-)
-# "The Secretary of State for Justice (Dominic Raab)": an office with the name in brackets.
-_ROLE_AND_NAME = re.compile(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$")
 
 
 @dataclass
@@ -187,7 +180,7 @@ class _Reader:
             )
             return None
         nospeaker = element.get("nospeaker") == "true"
-        name, role = _name_and_role(element.get("speakername", ""))
+        name, role = name_and_role(element.get("speakername", ""))
         return ParsedSpeech(
             paragraphs=paragraphs,
             speaker_name=name,
@@ -297,18 +290,6 @@ class _Reader:
 
 def _text(element) -> str:
     return collapse_space("".join(element.itertext()))
-
-
-def _name_and_role(speakername: str) -> tuple[str, str]:
-    """ParlParse's speakername is usually just the name; a chair's title ("Mr. Speaker") is a
-    role, and "Office (Name)" is split into both."""
-    speakername = collapse_space(speakername)
-    if _PRESIDING.match(speakername):
-        return "", speakername
-    match = _ROLE_AND_NAME.match(speakername)
-    if (match and _PRESIDING.match(match["role"])) or (match and match["role"].startswith("The ")):
-        return match["name"].strip(), match["role"]
-    return speakername, ""
 
 
 def _member_ref(element) -> str:

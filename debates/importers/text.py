@@ -46,6 +46,27 @@ def collapse_space(text: str) -> str:
     return normalise_space(" ".join(text.split()))
 
 
+# Titles of the chair, not names: "Mr. Speaker", "Madam Deputy Speaker", "The Chairman".
+_PRESIDING = re.compile(
+    r"^(?:Mr\.?|Madam|The)\s+(?:(?:First|Second|Third)\s+)?(?:Deputy\s+)?"
+    r"(?:Speaker|Chairman|Chair|Chairman of Ways and Means)$"
+)
+# "The Secretary of State for Justice (Dominic Raab)": an office with the name in brackets.
+_ROLE_AND_NAME = re.compile(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$")
+
+
+def name_and_role(printed: str) -> tuple[str, str]:
+    """(name, role) from a speaker as an XML record names them. Usually just the name; a
+    chair's title ("Mr. Speaker") is a role; "The Office (Name)" is both."""
+    printed = collapse_space(printed)
+    if _PRESIDING.match(printed):
+        return "", printed
+    match = _ROLE_AND_NAME.match(printed)
+    if match and (_PRESIDING.match(match["role"]) or match["role"].startswith("The ")):
+        return match["name"].strip(), match["role"]
+    return printed, ""
+
+
 # How a debate's title or first words tell its kind (see transcript.DebateMetadata.kind).
 def kind_from(title: str, opening: str) -> str:
     """ "urgent-question", "point-of-order", "petition", or "" when nothing tells."""
