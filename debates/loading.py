@@ -132,8 +132,7 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
     plan = FilePlan(name=name, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
     if len(raw) > max_file_size():
         plan.error = (
-            f"{name}: the file is {_size(len(raw))}, over the limit of"
-            f" {_size(max_file_size())}"
+            f"{name}: the file is {_size(len(raw))}, over the limit of {_size(max_file_size())}"
         )
         return plan
     existing = SourceFile.objects.filter(sha256=plan.sha256).first()

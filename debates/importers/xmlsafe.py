@@ -34,12 +34,13 @@ def parse_xml(raw: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
         raise ParseError(
             f"the file is {len(raw):,} bytes; XML transcripts may be at most {max_bytes:,} bytes"
         )
-    external = _EXTERNAL_ENTITY.search(_doctype(raw))
+    doctype_start, doctype = _doctype(raw)
+    external = _EXTERNAL_ENTITY.search(doctype)
     if external:
         raise ParseError(
             "the file declares an external entity (SYSTEM or PUBLIC), which is never read;"
             " declare entities with their text in the file itself",
-            line=raw[: external.start()].count(b"\n") + 1,
+            line=raw[: doctype_start + external.start()].count(b"\n") + 1,
         )
     parser = etree.XMLParser(
         resolve_entities="internal",
@@ -60,13 +61,13 @@ def parse_xml(raw: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     return root
 
 
-def _doctype(raw: bytes) -> bytes:
-    """The document type declaration with its internal subset, if there is one."""
+def _doctype(raw: bytes) -> tuple[int, bytes]:
+    """Where the document type declaration starts, and it with its internal subset."""
     start = raw.find(b"<!DOCTYPE", 0, 4096)
     if start < 0:
-        return b""
+        return 0, b""
     end = raw.find(b"]>", start)
-    return raw[start : end + 2 if end >= 0 else start + 4096]
+    return start, raw[start : end + 2 if end >= 0 else start + 4096]
 
 
 def local_name(element: etree._Element) -> str:
