@@ -262,6 +262,13 @@ class _Reader:
 
     def read(self, records) -> ParsedTranscript:
         for position, record in enumerate(records):
+            if position == len(records) - 1 and len(record) == 1 and speaker_line(record[0][1]):
+                # An excerpt cut after a speaker line: nothing was said yet, nothing is lost.
+                self.warnings.append(
+                    f"line {record[0][0]}: the file ends after the speaker line {record[0][1]!r};"
+                    " skipped"
+                )
+                continue
             if is_heading(record):
                 following = records[position + 1] if position + 1 < len(records) else []
                 self._heading(record[0], following)

@@ -235,6 +235,17 @@ class HansardTextErrorTests(SimpleTestCase):
             parse("Date: 2023-03-28\nTitle: T\n\nA B (C) (Lab):\n\nMore.\n")
         self.assertEqual(caught.exception.line, 4)
 
+    def test_a_speaker_line_at_the_very_end_is_skipped_with_a_warning(self):
+        parsed = parse("Date: 2023-03-28\nTitle: T\n\nA B (C) (Lab):\nWords.\n\nC D (E) (Con):\n")
+        self.assertEqual(parsed.speech_count, 1)
+        self.assertIn("line 7: the file ends after the speaker line", parsed.warnings[0])
+
+    def test_upload_excerpt(self):
+        raw = (TRANSCRIPTS / "uploads" / "hansard_commons_2023-03-28_justice.txt").read_bytes()
+        parsed = detect.parse(raw)
+        self.assertEqual([len(d.speeches) for d in parsed.debates], [1, 4])
+        self.assertEqual(parsed.debates[1].kind, "oral-questions")
+
     def test_non_utf8_is_refused_with_line_and_byte(self):
         with self.assertRaises(ParseError) as caught:
             hansard_text.parse(b"Date: 2023-03-28\nA B (C) (Lab):\nCaf\xe9.\n")
