@@ -41,6 +41,45 @@ def normalise_space(text: str) -> str:
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
+def collapse_space(text: str) -> str:
+    """normalise_space, line breaks included: for text that wraps inside one paragraph (XML)."""
+    return normalise_space(" ".join(text.split()))
+
+
+# Titles of the chair, not names: "Mr. Speaker", "Madam Deputy Speaker", "The Chairman".
+_PRESIDING = re.compile(
+    r"^(?:Mr\.?|Madam|The)\s+(?:(?:First|Second|Third)\s+)?(?:Deputy\s+)?"
+    r"(?:Speaker|Chairman|Chair|Chairman of Ways and Means)$"
+)
+# "The Secretary of State for Justice (Dominic Raab)": an office with the name in brackets.
+_ROLE_AND_NAME = re.compile(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$")
+
+
+def name_and_role(printed: str) -> tuple[str, str]:
+    """(name, role) from a speaker as an XML record names them. Usually just the name; a
+    chair's title ("Mr. Speaker") is a role; "The Office (Name)" is both."""
+    printed = collapse_space(printed)
+    if _PRESIDING.match(printed):
+        return "", printed
+    match = _ROLE_AND_NAME.match(printed)
+    if match and (_PRESIDING.match(match["role"]) or match["role"].startswith("The ")):
+        return match["name"].strip(), match["role"]
+    return printed, ""
+
+
+# How a debate's title or first words tell its kind (see transcript.DebateMetadata.kind).
+def kind_from(title: str, opening: str) -> str:
+    """ "urgent-question", "point-of-order", "petition", or "" when nothing tells."""
+    title = title.casefold()
+    if opening.startswith("(Urgent Question)"):
+        return "urgent-question"
+    if title.startswith(("point of order", "points of order")):
+        return "point-of-order"
+    if title.startswith("petition"):
+        return "petition"
+    return ""
+
+
 def ends_with_unfinished_abbreviation(line: str) -> bool:
     return bool(_BROKEN_AFTER.search(line))
 
@@ -64,3 +103,103 @@ def rejoin_broken_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     if pending is not None:
         joined.append(pending)
     return joined
+
+
+# Words that end with a full stop but not a sentence: "the hon. Member", "Mr. Speaker",
+# "Standing Order No. 83D", "St. Helens", "p.m.", "i.e.". Compared case-sensitively where case
+# tells them apart ("No." the number, not "no." ending a sentence: "I said no. Then").
+_ABBREVIATIONS = frozenset(
+    [
+        "hon",
+        "Hon",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Messrs",
+        "Dr",
+        "Rt",
+        "rh",
+        "St",
+        "Prof",
+        "Sir",
+        "Rev",
+        "Revd",
+        "Col",
+        "Gen",
+        "Lt",
+        "Capt",
+        "Maj",
+        "Cllr",
+        "Gov",
+        "No",
+        "Nos",
+        "no",
+        "nos",
+        "Art",
+        "Arts",
+        "Cl",
+        "Sch",
+        "Ch",
+        "Vol",
+        "Vols",
+        "Co",
+        "Cos",
+        "Ltd",
+        "Bros",
+        "Ref",
+        "ref",
+        "cf",
+        "viz",
+        "vs",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "approx",
+        "c",
+        "ca",
+        "etc",
+    ]
+)
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?\.?$")  # p.m. a.m. i.e. e.g. U.S. R.A.F.
+# A sentence ends at . ? ! (and closing quotes or brackets after it) before a space and a
+# word that can open a sentence.
+_SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9£$€])")
+
+
+def split_sentences(paragraph: str) -> tuple[str, ...]:
+    """The sentences of one paragraph, in order; joined with spaces they give back the
+    paragraph (whitespace normalised), so no word is lost or moved."""
+    text = collapse_space(paragraph)
+    if not text:
+        return ()
+    sentences, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_with_abbreviation(text[start : match.start() + 1]):
+            continue
+        sentences.append(text[start : match.end()].rstrip())
+        start = match.end()
+    sentences.append(text[start:])
+    return tuple(sentences)
+
+
+def _ends_with_abbreviation(candidate: str) -> bool:
+    if not candidate.endswith("."):
+        return False
+    word = candidate.rsplit(None, 1)[-1].lstrip("(\"'“‘[")
+    bare = word[:-1]
+    return (
+        bare in _ABBREVIATIONS
+        or (
+            len(bare) == 1 and bare.isalpha() and bare.isupper()
+        )  # an initial: "Stuart C. McDonald"
+        or bool(_DOTTED.match(word))
+    )

@@ -298,14 +298,19 @@ class ErrorsTests(SimpleTestCase):
             ):
                 parse_text("A sentence.", metadata=metadata)
 
-    def test_xml_is_refused_with_the_supported_formats(self):
-        for raw in [b'<?xml version="1.0"?><debate/>', b"\xef\xbb\xbf\n  <publicwhip/>"]:
+    def test_other_xml_is_refused_with_the_supported_formats(self):
+        for raw in [b'<?xml version="1.0"?><debate/>', b"\xef\xbb\xbf\n  <html><body/></html>"]:
             with self.subTest(raw=raw):
                 with self.assertRaises(ParseError) as caught:
                     parse_text(raw)
                 message = str(caught.exception)
-                self.assertIn("XML", message)
-                self.assertIn("supported formats: plaintext (plain text", message)
+                self.assertIn("XML with the root element", message)
+                for name in ("parlparse", "akomantoso", "hansard-text", "plaintext (plain text"):
+                    self.assertIn(name, message)
+
+    def test_parlparse_root_without_speeches_is_refused_by_the_parlparse_importer(self):
+        with self.assertRaisesMessage(ParseError, "holds no speeches"):
+            parse_text(b"\xef\xbb\xbf\n  <publicwhip/>")
 
 
 class ManifestTests(SimpleTestCase):
