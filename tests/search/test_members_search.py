@@ -2,9 +2,7 @@
 facet once a transcript's speakers resolve to loaded members (a real Whoosh index)."""
 
 import datetime
-import importlib.util
 from pathlib import Path
-from unittest import mock, skipUnless
 
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
@@ -12,7 +10,6 @@ from django.urls import reverse
 from lxml import etree
 
 from debates import loading
-from debates.importers.transcript import ParsedDebate, ParsedSpeech, ParsedTranscript
 from debates.members import load_members
 from debates.models import Member, Speech
 from tests.factories import make_debate, make_member, make_speech
@@ -22,7 +19,6 @@ from .test_search import IndexTestCase, facet_counts, indexed_ids
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CSV = FIXTURES / "members" / "commons_mps_2024-05-28.csv"
 DAY_2023 = FIXTURES / "transcripts" / "parlparse" / "debates2023-03-28d.xml"
-HAS_PARLPARSE = importlib.util.find_spec("debates.importers.parlparse") is not None
 
 
 class UnresolvedSpeakersAdminTests(IndexTestCase):
@@ -119,37 +115,27 @@ class UnresolvedSpeakersAdminTests(IndexTestCase):
         self.assertFalse(Speech.objects.filter(member__isnull=False).exists())
 
 
+HANSARD_TEXT = b"""Title: Prisons
+Date: 2023-03-28
+House: Commons
+
+Dominic Raab (Esher and Walton) (Con):
+Prisons are full.
+
+Alison Thewliss (Glasgow Central) (SNP):
+Prisons are failing.
+
+Mr Speaker:
+Order.
+"""
+
+
 class PartyFacetTests(IndexTestCase):
     def test_the_party_facet_fills_once_speakers_resolve_to_loaded_members(self):
         load_members([(CSV.name, CSV.read_bytes())])
-        parsed = ParsedTranscript(
-            format="test",
-            debates=(
-                ParsedDebate(
-                    title="Prisons",
-                    date=datetime.date(2023, 3, 28),
-                    house="commons",
-                    kind="debate",
-                    speeches=(
-                        ParsedSpeech(
-                            paragraphs=(("Prisons are full.",),),
-                            speaker_name="Dominic Raab",
-                            speaker_constituency="Esher and Walton",
-                        ),
-                        ParsedSpeech(
-                            paragraphs=(("Prisons are failing.",),),
-                            speaker_name="Alison Thewliss",
-                        ),
-                        ParsedSpeech(paragraphs=(("Order.",),), speaker_name="Mr Speaker"),
-                    ),
-                ),
-            ),
-        )
-        with (
-            mock.patch("debates.loading.detect.parse", return_value=parsed),
-            self.captureOnCommitCallbacks(execute=True),
-        ):
-            loading.load_file(b"prisons", name="prisons.test")
+        with self.captureOnCommitCallbacks(execute=True):
+            result = loading.load_file(HANSARD_TEXT, name="prisons.txt")
+        self.assertEqual(result.speech_count, 3)
         response = self.client.get(reverse("search:results"), {"q": "prisons"})
         self.assertEqual(
             facet_counts(response, "party"),
@@ -157,7 +143,6 @@ class PartyFacetTests(IndexTestCase):
         )
 
 
-@skipUnless(HAS_PARLPARSE, "needs the ParlParse importer (branch importers) merged")
 class ParlParseDayResolvesTests(IndexTestCase):
     def test_every_speech_with_a_person_id_resolves_to_that_person(self):
         load_members([(CSV.name, CSV.read_bytes())])
