@@ -243,7 +243,8 @@ class HansardTextErrorTests(SimpleTestCase):
     def test_upload_excerpt(self):
         raw = (TRANSCRIPTS / "uploads" / "hansard_commons_2023-03-28_justice.txt").read_bytes()
         parsed = detect.parse(raw)
-        self.assertEqual([len(d.speeches) for d in parsed.debates], [1, 4])
+        self.assertEqual([len(d.speeches) for d in parsed.debates], [1, 5])
+        self.assertEqual(parsed.warnings, ())
         self.assertEqual(parsed.debates[1].kind, "oral-questions")
 
     def test_non_utf8_is_refused_with_line_and_byte(self):
