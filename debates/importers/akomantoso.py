@@ -15,7 +15,8 @@ MENACE IN GALOLE"); a heading with nothing under it is reported in the warnings.
   (``TLCRole`` ``showAs``). Blank ``by`` and no ``<from>`` make a speech with no speaker.
 - ``narrative``, ``scene``, ``summary`` and ``other`` are narrative.
 - ``<p>`` is a paragraph, and so is each ``<li>`` of a list.
-- Title: ``docTitle`` (in the preface), else the metadata's title. Date: ``docDate@date``,
+- Title: ``docTitle`` (in the preface), else the metadata's title, else the preface's
+  masthead (``<p class="heading">``/``"subheading"``), with a warning. Date: ``docDate@date``,
   else the meta ``FRBRWork/FRBRdate@date``, else the metadata's date. When none gives one,
   a ParseError says what is missing and how to give it (Title/Date on the form, --title/
   --date on the command).
@@ -216,7 +217,21 @@ class _Reader:
     def _title(self) -> str:
         title = _find(self.debate, "docTitle")
         text = collapse_space("".join(title.itertext())) if title is not None else ""
-        return text or self.metadata.title
+        if text or self.metadata.title:
+            return text or self.metadata.title
+        # No docTitle: the record's own masthead ("NATIONAL ASSEMBLY", "OFFICIAL REPORT").
+        preface = _child(self.debate, "preface")
+        masthead = [
+            collapse_space("".join(p.itertext()))
+            for p in (preface if preface is not None else ())
+            if local_name(p) == "p" and p.get("class") in {"heading", "subheading"}
+        ]
+        masthead = [line for line in masthead if line]
+        if masthead:
+            self.warnings.append(
+                "the file has no <docTitle>: titled from its preface; give a title to replace it"
+            )
+        return " — ".join(line.title() if line.isupper() else line for line in masthead)
 
     def _date(self) -> datetime.date | None:
         doc_date = _find(self.debate, "docDate")

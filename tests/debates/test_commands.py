@@ -17,6 +17,7 @@ from debates.models import Debate, SourceFile, Speech
 from .test_archive import make_zip, zip_with_raw_name
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
+TRANSCRIPTS = Path(settings.BASE_DIR) / "fixtures" / "transcripts"
 SEED_UQ = "000_9ca9d066f0ebde3b.txt"
 SEED_STATEMENT = "001_c1147e2eaee32068.txt"
 
@@ -259,3 +260,32 @@ class ZipTests(TestCase):
         message, _, _ = load_transcripts_failing(self, path)
         self.assertIn(f"{path}: entry '../../x.txt'", message)
         self.assertEqual(row_counts(), (0, 0, 0))
+
+
+class FormatsTests(TestCase):
+    """A folder of real transcripts in several formats loads through the one command."""
+
+    def test_a_folder_of_parlparse_versions_keeps_only_the_newest(self):
+        folder = temporary_folder(self)
+        for name in ("debates2009-10-26a.xml", "debates2009-10-26b.xml"):
+            shutil.copy(TRANSCRIPTS / "parlparse" / name, folder / name)
+        out, _ = load_transcripts(str(folder))
+        self.assertIn("Loaded ", out)
+        self.assertIn("Replaced ", out)
+        self.assertEqual(
+            set(Debate.objects.values_list("source_file__name", flat=True)),
+            {"debates2009-10-26b.xml"},
+        )
+        out, _ = load_transcripts(str(folder / "debates2009-10-26a.xml"))
+        self.assertIn("a newer version (debates2009-10-26b.xml) is loaded", out)
+
+    def test_hansard_text_and_akoma_ntoso_load_with_their_own_titles_and_dates(self):
+        load_transcripts(
+            str(TRANSCRIPTS / "hansard_text" / "hansard_style_commons_2023-03-28.txt"),
+            str(TRANSCRIPTS / "akomantoso" / "Debate_Bungeni_1995-10-31.xml"),
+        )
+        self.assertEqual(
+            set(Debate.objects.values_list("date", flat=True)),
+            {datetime.date(2023, 3, 28), datetime.date(1995, 10, 31)},
+        )
+        self.assertEqual(Speech.objects.filter(debate__date="2023-03-28").count(), 467)

@@ -23,9 +23,10 @@ class BungeniTests(SimpleTestCase):
         super().setUpClass()
         cls.debate = parse("Debate_Bungeni_1995-10-31.xml", GIVEN).debates[0]
 
-    def test_no_doc_title_needs_the_title_from_the_form(self):
-        with self.assertRaisesMessage(ParseError, "the file gives no title"):
-            parse("Debate_Bungeni_1995-10-31.xml")
+    def test_no_doc_title_is_titled_from_the_preface_with_a_warning(self):
+        parsed = parse("Debate_Bungeni_1995-10-31.xml")
+        self.assertEqual(parsed.debates[0].title, "National Assembly — Official Report")
+        self.assertIn("titled from its preface", parsed.warnings[-1])
 
     def test_date_from_doc_date_wins_over_metadata(self):
         self.assertEqual(self.debate.date, datetime.date(1995, 10, 31))
