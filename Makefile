@@ -13,7 +13,8 @@ run: setup
 
 setup: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) load_transcripts fixtures/seeds
+	$(MANAGE) load_members fixtures/members/commons_mps_2024-05-28.csv
+	$(MANAGE) load_transcripts fixtures/seeds fixtures/transcripts/parlparse/debates2023-03-28d.xml
 	$(MANAGE) rebuild_index --noinput
 
 install: $(VENV)/.installed

@@ -396,7 +396,12 @@ def _size(size: int) -> str:
 
 def _unique_slug(debate: ParsedDebate) -> str:
     base = slugify(debate.title)[:180].strip("-") or "debate"
-    taken = set(Debate.objects.filter(date=debate.date).values_list("slug", flat=True))
-    candidates = [base, f"{base}-{CITATION_PREFIX.get(debate.house, debate.house).lower()}"]
+    on_the_day = dict(Debate.objects.filter(date=debate.date).values_list("slug", "house"))
+    taken = set(on_the_day)
+    candidates = [base]
+    # The same title in another House that day is told apart by the House ("-hl"); a second
+    # debate of the same title in the same House by a number ("-2").
+    if on_the_day.get(base) != debate.house:
+        candidates.append(f"{base}-{CITATION_PREFIX.get(debate.house, debate.house).lower()}")
     candidates += [f"{base}-{n}" for n in range(2, len(taken) + 3)]
     return next(slug for slug in candidates if slug not in taken)

@@ -266,6 +266,14 @@ class SlugTests(TestCase):
         self.assertEqual(lords.slug, "israel-and-gaza-hl")
         self.assertNotEqual(commons.get_absolute_url(), lords.get_absolute_url())
 
+    def test_same_title_twice_in_one_house_on_one_day_is_numbered(self):
+        # 28 March 2023: oral questions "Justice", and later a petition section "Justice".
+        result = load_file(
+            (PARLPARSE / "debates2023-03-28d.xml").read_bytes(), name="debates2023-03-28d.xml"
+        )
+        slugs = [debate.slug for debate in result.debates if debate.title == "Justice"]
+        self.assertEqual(slugs, ["justice", "justice-2"])
+
     def test_same_title_on_another_date_keeps_the_plain_slug(self):
         load_seed(SEED_UQ)
         load_seed(SEED_STATEMENT)
