@@ -55,7 +55,9 @@ def parse_xml(raw: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as error:
-        raise ParseError(f"not well-formed XML: {error.msg}", line=error.lineno or None) from None
+        # lxml ends its message with ", line N, column M": the line is given once, by ParseError.
+        message = re.sub(r", line \d+, column \d+$", "", error.msg)
+        raise ParseError(f"not well-formed XML: {message}", line=error.lineno or None) from None
     if root is None:  # pragma: no cover - lxml raises for an empty document
         raise ParseError("the file holds no XML element")
     return root
