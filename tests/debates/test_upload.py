@@ -10,6 +10,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -62,6 +63,9 @@ def refuse_speeches_of(title: str) -> None:
 
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (SourceFile, Debate, Speech)}
+
+
+PARLPARSE = Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "parlparse"
 
 
 class UploadTestCase(TestCase):
@@ -298,9 +302,25 @@ class BadInputTests(UploadTestCase):
             "latin1.txt": (latin1, ["latin1.txt: line 10: ", "UTF-8"]),
             "truncated.xml": (
                 b'<?xml version="1.0"?>\n<publicwhip>\n<speech id="a">',
-                ["truncated.xml"],
+                ["truncated.xml: line 3: not well-formed XML"],
             ),
-            "malformed.xml": (b"<publicwhip>\n<speech>\n</publicwhip>\n", ["malformed.xml"]),
+            "malformed.xml": (
+                b"<publicwhip>\n<speech>\n</publicwhip>\n",
+                ["malformed.xml: line 3: not well-formed XML", "mismatch"],
+            ),
+            "no-speeches.xml": (
+                (PARLPARSE / "debates2009-10-27c.xml").read_bytes(),
+                ["no-speeches.xml: ", "holds no speeches"],
+            ),
+            "laughs.xml": (
+                b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                + b"".join(
+                    f'<!ENTITY lol{n} "{("&lol" + str(n - 1 or "") + ";") * 10}">'.encode()
+                    for n in range(1, 10)
+                )
+                + b"]>\n<publicwhip>&lol9;</publicwhip>\n",
+                ["laughs.xml: ", "entity"],
+            ),
         }
         for name, (raw, fragments) in cases.items():
             with self.subTest(name=name):
