@@ -1,7 +1,7 @@
 """Who spoke: resolving the speakers a transcript names to members.
 
 `resolve(debates)` answers, for every speech of every parsed debate, the id of the member
-who gave it, or None. It only reads, in two queries however long the transcript;
+who gave it, or None. It only reads, in three queries at most however long the transcript;
 `debates.loading` writes what it answers, and the upload preview counts it.
 
 A speech resolves, in this order:
@@ -13,7 +13,10 @@ A speech resolves, in this order:
 3. by name alone among the members serving in the debate's house on its date (Westminster
    Hall's speakers are MPs); a name printed as a surname only ("Mr Raab") matches a surname.
    Only a single match counts: two serving members of that name resolve neither;
-4. a name resolved once in a debate resolves the same wherever else it is printed in it.
+4. a name resolved once in a debate resolves the same wherever else it is printed in it;
+5. "Mr Speaker" or "Madam Speaker" in the Commons, printed without a name, resolves to the
+   member whose party is "Speaker" (as the members lists give the Speaker) serving on the
+   day, when there is exactly one.
 
 Offices printed without a name ("Mr Speaker", "Madam Deputy Speaker", "The Chairman") and
 the House speaking together ("Hon. Members", "Several hon. Members") stay unresolved, but
@@ -88,7 +91,43 @@ def resolve(debates: Sequence[ParsedDebate]) -> list[list[int | None]]:
         and not is_role_only(speech.speaker_name)
     }
     candidates = _Candidates(_members_named(named))
-    return [_resolve_debate(debate, by_ref, candidates) for debate in debates]
+    chairs = _speakers_of_the_house(debates)
+    resolved = []
+    for debate in debates:
+        ids = _resolve_debate(debate, by_ref, candidates)
+        serving = [member.id for member in chairs if _serving(member, debate)]
+        if len(serving) == 1:
+            ids = [
+                serving[0] if member_id is None and _is_the_speaker(speech) else member_id
+                for speech, member_id in zip(debate.speeches, ids, strict=True)
+            ]
+        resolved.append(ids)
+    return resolved
+
+
+_THE_SPEAKER = re.compile(r"^(?:mr|madam)\s+speaker$")
+
+
+def _is_the_speaker(speech: ParsedSpeech) -> bool:
+    """Printed as the Speaker of the Commons alone: "Mr Speaker:", "Madam Speaker:"."""
+    printed = speech.speaker_name or speech.speaker_role
+    return bool(_THE_SPEAKER.match(" ".join(_plain(printed).split())))
+
+
+def _speakers_of_the_house(debates: Sequence[ParsedDebate]) -> list[Member]:
+    """Members listed with the party "Speaker", if any debate prints the Speaker unnamed (one
+    query then, none otherwise)."""
+    if not any(
+        debate.house == House.COMMONS and _is_the_speaker(speech)
+        for debate in debates
+        for speech in debate.speeches
+    ):
+        return []
+    return list(
+        Member.objects.filter(party="Speaker", house=House.COMMONS).only(
+            "id", "house", "start_date", "end_date"
+        )
+    )
 
 
 def _resolve_debate(debate: ParsedDebate, by_ref: dict, candidates) -> list[int | None]:

@@ -120,6 +120,20 @@ class ResolveByNameTests(TestCase):
         parsed = debate(*(speech(name) for name in names))
         self.assertEqual(speakers.resolve([parsed]), [[None] * len(names)])
 
+    def test_the_speaker_unnamed_resolves_to_the_member_listed_as_speaker_on_the_day(self):
+        hoyle = make_member(
+            name="Lindsay Hoyle", party="Speaker", start_date=datetime.date(2019, 11, 4)
+        )
+        make_member(name="John Bercow", party="Speaker", end_date=datetime.date(2019, 11, 4))
+        as_role = ParsedSpeech(paragraphs=(("Order.",),), speaker_role="Mr Speaker")
+        parsed = debate(speech("Mr Speaker"), as_role, speech("Madam Deputy Speaker"))
+        self.assertEqual(speakers.resolve([parsed]), [[hoyle.id, hoyle.id, None]])
+        lords = debate(speech("Mr Speaker"), house="lords")
+        self.assertEqual(speakers.resolve([lords]), [[None]])
+        # In 2019 both served in one year, but each on his own days.
+        bercow_day = debate(speech("Mr Speaker"), date=datetime.date(2019, 10, 1))
+        self.assertNotEqual(speakers.resolve([bercow_day]), [[hoyle.id]])
+
     def test_queries_do_not_grow_with_the_speeches(self):
         for n in range(30):
             make_member(name=f"Member Number{n}", constituency=f"Seat {n}")
