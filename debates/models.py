@@ -255,6 +255,7 @@ class Speech(models.Model):
     objects = SpeechQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "speeches"
         ordering = ["debate", "position"]
         constraints = [
             models.UniqueConstraint(

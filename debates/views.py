@@ -101,6 +101,7 @@ def debate_detail(request, date, slug):
         "debate": debate,
         "speeches": speeches,
         # Section headings (h2) put the speakers' headings a level down.
+        "sections": [speech for speech in speeches if speech.heading],
         "speaker_level": 3 if any(speech.heading for speech in speeches) else 2,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(

@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
+from debates.loading import load_file
 from debates.models import Debate, Speech
 from tests.factories import make_member
 
@@ -14,6 +15,9 @@ from .test_browse import BrowserTestCase
 from .test_upload import UploadBrowserTestCase
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
+PARLPARSE_DAY = (
+    Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "parlparse" / "debates2023-03-28d.xml"
+)
 
 RULES = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}
 
@@ -25,7 +29,11 @@ class AccessibilityTests(BrowserTestCase):
             member=member
         )
         debate = Debate.objects.order_by("date").last()
+        # A real sitting day: sections, divisions, the record's own words, unresolved names.
+        day = load_file(PARLPARSE_DAY.read_bytes(), name=PARLPARSE_DAY.name).debates
+        bill = next(d for d in day if d.title == "Illegal Migration Bill")
         pages = {
+            bill.get_absolute_url(): 200,
             "/": 200,
             "/debates/": 200,
             f"/debates/{debate.date:%Y}/": 200,
@@ -116,3 +124,11 @@ class UploadAccessibilityTests(UploadBrowserTestCase):
             page.get_by_role("button", name="Load 1 file").click()
         self.assertEqual(response.value.status, 400)
         self.assertNoViolations("refused")
+
+    def test_no_violations_on_the_unresolved_speakers_page(self):
+        load_file(PARLPARSE_DAY.read_bytes(), name=PARLPARSE_DAY.name)  # no members loaded
+        self.log_in()
+        self.page.goto(f"{self.live_server_url}/admin/debates/speech/unresolved-speakers/")
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("nresolved")
+        expect(self.page.get_by_text("Dominic Raab").first).to_be_visible()
+        self.assertNoViolations("unresolved speakers")

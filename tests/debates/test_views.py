@@ -150,6 +150,24 @@ class DebateDetailTests(TestCase):
         self.assertContains(response, f'rel="prev" href="{before.get_absolute_url()}"')
         self.assertContains(response, f'rel="next" href="{after.get_absolute_url()}"')
 
+    def test_sections_have_headings_and_a_list_of_contents(self):
+        first, second = self.debate.speeches.order_by("position")[:2]
+        for speech, heading in [(first, "Prisons"), (second, "Probation")]:
+            speech.heading = heading
+            speech.save()
+        response = self.get()
+        self.assertContains(
+            response, f'<h2 class="debate__section" id="{first.anchor}-section">Prisons</h2>'
+        )
+        self.assertContains(response, f'<a href="#{second.anchor}-section">Probation</a>')
+        # Speakers' headings go a level down under the sections.
+        self.assertContains(response, f'<h3 class="speech__speaker" id="{second.anchor}-speaker">')
+
+    def test_a_debate_without_sections_has_no_list_of_contents(self):
+        response = self.get()
+        self.assertNotContains(response, "In this debate")
+        self.assertContains(response, '<h2 class="speech__speaker"')
+
     def test_unknown_debate_is_404(self):
         response = self.client.get("/debates/2023-12-19/no-such-debate/")
         self.assertContains(response, "We could not find that page", status_code=404)
