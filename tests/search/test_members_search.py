@@ -170,3 +170,34 @@ class ParlParseDayResolvesTests(IndexTestCase):
         response = self.client.get(reverse("search:results"), {"q": "prison"})
         self.assertIn("Conservative", facet_counts(response, "party"))
         self.assertTrue(Member.objects.filter(speeches__isnull=False).exists())
+
+
+class ParlParse2009DayResolvesTests(IndexTestCase):
+    def test_every_speech_with_a_speakerid_resolves_to_that_members_person(self):
+        terms = FIXTURES / "members" / "all-members_2009-02-23.xml"
+        people = FIXTURES / "members" / "people_2009-10-26.xml"
+        day = FIXTURES / "transcripts" / "parlparse" / "debates2009-10-26b.xml"
+        load_members([(path.name, path.read_bytes()) for path in (terms, people)])
+        loading.load_file(day.read_bytes(), name=day.name)
+        # Read independently: each speech's member id, and the person holding that id.
+        speakerids = {
+            element.get("id"): element.get("speakerid")
+            for element in etree.parse(str(day)).iter("speech")
+            if element.get("speakerid", "unknown") != "unknown"
+        }
+        person_of = {
+            office.get("id"): person.get("id")
+            for person in etree.parse(str(people)).iter("person")
+            for office in person.iter("office")
+        }
+        self.assertGreater(len(speakerids), 400)
+        speeches = Speech.objects.filter(source_reference__in=list(speakerids)).select_related(
+            "member"
+        )
+        got = {
+            speech.source_reference: speech.member
+            and speech.member.identifiers.get(scheme="parlparse-person").value
+            for speech in speeches
+        }
+        expected = {ref: person_of[member_id] for ref, member_id in speakerids.items()}
+        self.assertEqual(got, expected)
