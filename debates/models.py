@@ -161,6 +161,8 @@ class Debate(models.Model):
         indexes = [
             # Home page (latest debates), archive months and previous/next navigation.
             models.Index(fields=["-date", "-id"], name="debate_latest_idx"),
+            # Loading finds a debate loaded already by its official id; so does /record/.
+            models.Index(fields=["source_reference"], name="debate_source_reference_idx"),
         ]
 
     def __str__(self):
@@ -265,6 +267,8 @@ class Speech(models.Model):
         indexes = [
             # The member page (a member's speeches) and the members list (speech counts).
             models.Index(fields=["member", "debate"], name="speech_member_debate_idx"),
+            # /record/<official id>/ finds a speech by the id its record gives it.
+            models.Index(fields=["source_reference"], name="speech_source_reference_idx"),
         ]
 
     def __str__(self):

@@ -17,4 +17,6 @@ urlpatterns = [
     path("members/", views.member_list, name="members"),
     path("members/<slug:slug>/", views.member_detail, name="member"),
     path("sources/<str:sha256>/", views.source_file, name="source-file"),
+    # An official id ("uk.org.publicwhip/debate/2023-03-28d.809.4") leads to its record here.
+    path("record/<path:reference>", views.record, name="record"),
 ]

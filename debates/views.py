@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
@@ -135,6 +135,18 @@ def speech_detail(request, date, slug, position):
         ),
     }
     return render(request, "debates/speech_detail.html", context)
+
+
+def record(request, reference):
+    """The speech or debate an official id names, by a permanent redirect: ids outlive our
+    URLs (a debate renamed gets a new slug; its id stays)."""
+    speech = Speech.objects.with_context().filter(source_reference=reference).first()
+    if speech:
+        return redirect(speech.get_debate_url(), permanent=True)
+    debate = Debate.objects.filter(source_reference=reference).first()
+    if debate:
+        return redirect(debate, permanent=True)
+    raise Http404(f"No speech or debate has the id {reference!r}.")
 
 
 def member_list(request):

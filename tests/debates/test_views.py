@@ -321,3 +321,27 @@ class YearTests(TestCase):
         self.assertContains(response, 'href="/debates/2024/"')
         self.assertContains(response, 'href="/debates/2024/3/"')
         self.assertContains(response, 'href="/debates/2024-03-26/"')
+
+
+class RecordTests(TestCase):
+    """/record/<official id> leads to the speech or debate the id names."""
+
+    def setUp(self):
+        self.debate = make_debate(
+            title="Justice", date=DAY, source_reference="uk.org.publicwhip/debate/2023-03-28d.809.4"
+        )
+        self.speech = make_speech(
+            debate=self.debate, source_reference="uk.org.publicwhip/debate/2023-03-28d.809.6"
+        )
+
+    def test_a_speech_id_redirects_to_the_speech_in_its_debate(self):
+        response = self.client.get("/record/uk.org.publicwhip/debate/2023-03-28d.809.6")
+        self.assertRedirects(response, self.speech.get_debate_url(), status_code=301)
+
+    def test_a_debate_id_redirects_to_the_debate(self):
+        response = self.client.get("/record/uk.org.publicwhip/debate/2023-03-28d.809.4")
+        self.assertRedirects(response, self.debate.get_absolute_url(), status_code=301)
+
+    def test_an_unknown_id_is_404(self):
+        response = self.client.get("/record/uk.org.publicwhip/debate/1900-01-01a.1.1")
+        self.assertContains(response, "We could not find that page", status_code=404)
