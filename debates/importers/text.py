@@ -68,15 +68,21 @@ def name_and_role(printed: str) -> tuple[str, str]:
 
 
 # How a debate's title or first words tell its kind (see transcript.DebateMetadata.kind).
+_BILL = re.compile(r"\bbill(?:\s*\[(?:lords|hl)\])?$")
+
+
 def kind_from(title: str, opening: str) -> str:
-    """ "urgent-question", "point-of-order", "petition", or "" when nothing tells."""
-    title = title.casefold()
+    """ "urgent-question", "point-of-order", "petition", "bill" (a debate on a bill: "Illegal
+    Migration Bill", "Procurement Bill [Lords]"), or "" when nothing tells."""
+    title = title.casefold().strip()
     if opening.startswith("(Urgent Question)"):
         return "urgent-question"
     if title.startswith(("point of order", "points of order")):
         return "point-of-order"
     if title.startswith("petition"):
         return "petition"
+    if _BILL.search(title):
+        return "bill"
     return ""
 
 

@@ -12,7 +12,7 @@ from django.test import SimpleTestCase
 
 from debates.importers import detect, plaintext
 from debates.importers.manifest import parse_date, parse_manifest
-from debates.importers.text import normalise_space, rejoin_broken_lines
+from debates.importers.text import kind_from, normalise_space, rejoin_broken_lines
 from debates.importers.transcript import DebateMetadata, ParsedTranscript, ParseError
 from debates.importers.turns import split_into_turns, starts_new_turn
 
@@ -400,3 +400,19 @@ class PurityTests(SimpleTestCase):
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "[]")
+
+
+class KindFromTests(SimpleTestCase):
+    def test_the_kind_a_title_or_opening_tells(self):
+        cases = {
+            ("Illegal Migration Bill", ""): "bill",
+            ("Procurement Bill [Lords]", ""): "bill",
+            ("Bill Presented", ""): "",
+            ("Points of Order", ""): "point-of-order",
+            ("Petition - Anglian Water", ""): "petition",
+            ("Strip Searching of Children", "(Urgent Question): To ask..."): "urgent-question",
+            ("Bus Services (Consultation)", "I beg to move"): "",
+        }
+        for (title, opening), kind in cases.items():
+            with self.subTest(title=title):
+                self.assertEqual(kind_from(title, opening), kind)

@@ -51,7 +51,7 @@ class ParlParse2023Tests(SimpleTestCase):
                 ("Afghan Resettlement Update", "debate"),
                 ("Bill Presented", "debate"),
                 ("Bus Services (Consultation)", "debate"),
-                ("Illegal Migration Bill", "debate"),
+                ("Illegal Migration Bill", "bill"),
                 ("Delegated Legislation", "debate"),
                 ("Home Affairs", "debate"),
                 ("Justice", "debate"),
