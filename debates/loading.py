@@ -269,6 +269,7 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
             source_reference=parsed_debate.source_reference,
             source_file=source,
         )
+        sections = _sections(parsed_debate.speeches)
         Speech.objects.bulk_create(
             Speech(
                 debate=debate,
@@ -281,15 +282,26 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
                 member_ref=speech.member_ref,
                 kind=speech.kind,
                 heading=speech.heading,
+                section=section,
                 source_reference=speech.source_reference,
                 text="\n\n".join("\n".join(paragraph) for paragraph in speech.paragraphs),
             )
-            for position, (speech, member_id) in enumerate(
-                zip(parsed_debate.speeches, debate_plan.member_ids, strict=True), start=1
+            for position, (speech, member_id, section) in enumerate(
+                zip(parsed_debate.speeches, debate_plan.member_ids, sections, strict=True),
+                start=1,
             )
         )
         debates.append(debate)
     return debates
+
+
+def _sections(speeches) -> list[str]:
+    """The section each speech is in: its own heading, else the last one before it."""
+    current, sections = "", []
+    for speech in speeches:
+        current = speech.heading or current
+        sections.append(current)
+    return sections
 
 
 def resolve_loaded_speeches(*, chunk: int = 200) -> int:

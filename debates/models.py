@@ -249,6 +249,11 @@ class Speech(models.Model):
     heading = models.CharField(
         max_length=500, blank=True, help_text="A section heading printed before this speech."
     )
+    section = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The section the speech is in: the last heading at or before it.",
+    )
     source_reference = models.CharField(
         max_length=500, blank=True, help_text="The record's own id for this speech, if any."
     )

@@ -9,9 +9,10 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
 
     `text` is the speech itself, stemmed.
     `speaker` (the name and office as printed, and the member's name), `party` and `title`
-    (the debate's) are searched by the `speaker:`, `party:` and `title:` prefixes. The facet
-    fields hold one exact value each (ids for members and debates, so that two members or
-    debates with the same name stay apart); the search page turns ids back into names.
+    (the debate's, and the section's within it) are searched by the `speaker:`, `party:`
+    and `title:` prefixes. The facet fields hold one exact value each (ids for members and
+    debates, so that two members or debates with the same name stay apart); the search page
+    turns ids back into names.
     Nothing is stored: results are loaded from the database.
     """
 
@@ -40,7 +41,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
             DJANGO_ID: str(speech.pk),
             "text": speech.text,
             "speaker": self.prepare_speaker(speech),
-            "title": debate.title,
+            "title": f"{debate.title} {speech.section}".strip(),
             "party": party,
             "party_exact": party,
             "member": str(speech.member_id) if member else None,

@@ -609,3 +609,26 @@ class BadInputTests(SearchDataMixin, IndexTestCase):
         response = self.client.get("/search/", {"q": "sea"})
         self.assertNotContains(response, "<Gaza>")
         self.assertContains(response, "&lt;Gaza&gt;")
+
+
+class SectionTests(IndexTestCase):
+    """A debate's sections (ParlParse minor headings): results name them, `title:` finds them."""
+
+    def test_results_name_the_section_and_title_prefix_finds_it(self):
+        excerpt = Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "uploads"
+        raw = (excerpt / "hansard_commons_2023-03-28_justice.txt").read_bytes()
+        with self.captureOnCommitCallbacks(execute=True):
+            load_file(raw, name="justice.txt")
+        answer = Speech.objects.get(text__contains="zero-tolerance approach")
+        self.assertEqual(answer.heading, "")  # the heading is printed before the question
+        self.assertEqual(answer.section, "Violence against Women and Girls")
+        response = self.client.get("/search/", {"q": "zero-tolerance"})
+        self.assertContains(
+            response, "Justice: Violence against Women and Girls</a></h3>", html=False
+        )
+        found = self.client.get("/search/", {"q": "title:violence"})
+        self.assertEqual(
+            set(result_ids(found)),
+            set(Speech.objects.filter(section__contains="Violence").values_list("id", flat=True)),
+        )
+        self.assertEqual(len(result_ids(found)), 4)
