@@ -22,16 +22,19 @@ PERMISSIONS = ["debates.add_sourcefile", "debates.add_debate", "debates.add_spee
 def upload(request, model_admin):
     _check_permission(request)
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    if form.is_bound and form.is_valid():
-        transcripts, metadata = form.cleaned_data["files"], form.metadata()
-        preview = uploads.preview(transcripts, metadata)
-        if not preview.errors:
-            token = uploads.stage(transcripts, metadata, user=request.user)
-            confirm_form = ConfirmForm(initial={"token": token}, preview=preview)
-            return _preview_page(request, model_admin, confirm_form)
+    if not form.is_bound:
+        return _page(request, model_admin, "upload.html", form=form)
+    # Bad input is answered 400, with the form saying what is wrong.
+    if not form.is_valid():
+        return _page(request, model_admin, "upload.html", status=400, form=form)
+    transcripts, metadata = form.cleaned_data["files"], form.metadata()
+    preview = uploads.preview(transcripts, metadata)
+    if preview.errors:
         form.add_preview_errors(preview)  # nothing is kept: choose the files again
-        return _page(request, model_admin, "upload.html", form=form, preview=preview)
-    return _page(request, model_admin, "upload.html", form=form)
+        return _page(request, model_admin, "upload.html", status=400, form=form, preview=preview)
+    token = uploads.stage(transcripts, metadata, user=request.user)
+    confirm_form = ConfirmForm(initial={"token": token}, preview=preview)
+    return _preview_page(request, model_admin, confirm_form)
 
 
 @require_POST
@@ -57,11 +60,11 @@ def confirm(request, model_admin):
     preview = uploads.preview(staged.transcripts, staged.metadata)
     form = ConfirmForm(request.POST, preview=preview)
     if preview.errors or not form.is_valid():
-        return _preview_page(request, model_admin, form)
+        return _preview_page(request, model_admin, form, status=400)
     try:
         confirmed = uploads.confirm(staged, replace=form.chosen(REPLACE), skip=form.chosen(SKIP))
     except LoadError as error:
-        return _preview_page(request, model_admin, form, error=str(error))
+        return _preview_page(request, model_admin, form, error=str(error), status=400)
     except DatabaseError as error:
         return _preview_page(
             request,
@@ -69,6 +72,7 @@ def confirm(request, model_admin):
             form,
             error=f"The database refused the upload ({error}); nothing was loaded. Try again,"
             " or tell whoever looks after Chamber.",
+            status=503,
         )
     return _page(request, model_admin, "upload_done.html", confirmed=confirmed)
 
@@ -78,11 +82,12 @@ def _check_permission(request) -> None:
         raise PermissionDenied
 
 
-def _preview_page(request, model_admin, form: ConfirmForm, *, error: str = ""):
+def _preview_page(request, model_admin, form: ConfirmForm, *, error: str = "", status=200):
     return _page(
         request,
         model_admin,
         "upload_preview.html",
+        status=status,
         form=form,
         preview=form.preview,
         files=[

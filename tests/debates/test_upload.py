@@ -95,9 +95,9 @@ class UploadTestCase(TestCase):
     def assertNothingWritten(self, before=None):
         self.assertEqual(counts(), before or {"SourceFile": 0, "Debate": 0, "Speech": 0})
 
-    def assertFormError200(self, response, *fragments, field="files"):
-        """A form error at 200, on `field`, saying each of `fragments`; nothing kept."""
-        self.assertEqual(response.status_code, 200)
+    def assertFormError400(self, response, *fragments, field="files"):
+        """A form error (400), on `field`, saying each of `fragments`; nothing kept."""
+        self.assertEqual(response.status_code, 400)
         errors = " ".join(response.context["form"].errors.get(field, []))
         for fragment in fragments:
             self.assertIn(fragment, errors)
@@ -151,14 +151,16 @@ class PreviewTests(UploadTestCase):
 
     def test_plain_text_without_title_or_date_says_what_is_missing(self):
         response = self.upload(("notes.txt", PLAIN))
-        self.assertFormError200(response, "notes.txt", field="files")
+        self.assertFormError400(response, "notes.txt", field="files")
         form = response.context["form"]
         self.assertIn("notes.txt", form.errors["title"][0])
         self.assertIn("notes.txt", form.errors["date"][0])
         # Each error links to its field, and the field names its error.
-        self.assertContains(response, 'href="#id_title"')
-        self.assertContains(response, 'aria-describedby="id_title_helptext id_title_error"')
-        self.assertContains(response, 'aria-invalid="true"')
+        self.assertContains(response, 'href="#id_title"', status_code=400)
+        self.assertContains(
+            response, 'aria-describedby="id_title_helptext id_title_error"', status_code=400
+        )
+        self.assertContains(response, 'aria-invalid="true"', status_code=400)
         self.assertNothingWritten()
 
     def test_zip_entries_load_like_files_with_their_manifest(self):
@@ -255,7 +257,7 @@ class RepeatTests(UploadTestCase):
 
     def test_same_bytes_twice_in_one_upload_is_an_error(self):
         response = self.upload(("a.txt", PLAIN), ("b.txt", PLAIN), **GAZA | {"title": "Other"})
-        self.assertFormError200(response, "b.txt: the same bytes as a.txt in this upload")
+        self.assertFormError400(response, "b.txt: the same bytes as a.txt in this upload")
         self.assertNothingWritten(self.before)
 
     def test_a_repeat_asks_to_skip_or_replace(self):
@@ -269,10 +271,12 @@ class RepeatTests(UploadTestCase):
     def test_a_repeat_without_a_choice_is_refused_in_the_preview(self):
         token = self.token(self.upload(("revised.txt", self.revised), **GAZA))
         response = self.client.post(CONFIRM, {"token": token, "load": "1"})
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 400)
         self.assertTemplateUsed(response, "admin/debates/upload_preview.html")
-        self.assertContains(response, "Choose whether to skip revised.txt or replace")
-        self.assertContains(response, 'href="#id_choice_0"')
+        self.assertContains(
+            response, "Choose whether to skip revised.txt or replace", status_code=400
+        )
+        self.assertContains(response, 'href="#id_choice_0"', status_code=400)
         self.assertNothingWritten(self.before)
         self.assertEqual(len(self.staged()), 1)
 
@@ -325,13 +329,13 @@ class BadInputTests(UploadTestCase):
         for name, (raw, fragments) in cases.items():
             with self.subTest(name=name):
                 response = self.upload((name, raw), **GAZA)
-                self.assertFormError200(response, *fragments)
-                self.assertContains(response, 'href="#id_files"')
+                self.assertFormError400(response, *fragments)
+                self.assertContains(response, 'href="#id_files"', status_code=400)
                 self.assertNothingWritten()
 
     def test_one_bad_file_stops_the_whole_upload(self):
         response = self.upload(("good.txt", PLAIN), ("empty.txt", b""), **GAZA)
-        self.assertFormError200(response, "empty.txt")
+        self.assertFormError400(response, "empty.txt")
         self.assertEqual(
             [plan.status for plan in response.context["preview"].plans], ["new", "error"]
         )
@@ -340,36 +344,36 @@ class BadInputTests(UploadTestCase):
     @override_settings(CHAMBER_MAX_TRANSCRIPT_BYTES=100)
     def test_a_file_over_the_size_limit(self):
         response = self.upload(("big.txt", b"A sentence.\n" * 20), **GAZA)
-        self.assertFormError200(response, "big.txt", "over the limit of 0.0 MB")
+        self.assertFormError400(response, "big.txt", "over the limit of 0.0 MB")
         self.assertNothingWritten()
 
     def test_a_zip_with_path_tricks(self):
         raw = zip_with_raw_name("../../x.tx")
         response = self.upload(("tricks.zip", raw), **GAZA)
-        self.assertFormError200(response, "tricks.zip: entry '../../x.tx'", "climbs out")
+        self.assertFormError400(response, "tricks.zip: entry '../../x.tx'", "climbs out")
         self.assertNothingWritten()
 
     def test_a_zip_with_thousands_of_entries(self):
         raw = make_zip([(f"{n:04}.txt", b"A.\n") for n in range(2000)])
         response = self.upload(("many.zip", raw), **GAZA)
-        self.assertFormError200(response, "many.zip", "2,000 files")
+        self.assertFormError400(response, "many.zip", "2,000 files")
         self.assertNothingWritten()
 
     def test_a_zip_that_is_not_one(self):
         response = self.upload(("broken.zip", b"PK\x03\x04 and then nothing"), **GAZA)
-        self.assertFormError200(response, "broken.zip: not a readable .zip")
+        self.assertFormError400(response, "broken.zip: not a readable .zip")
 
     def test_two_files_of_one_name(self):
         response = self.upload(("a.txt", PLAIN), ("a.txt", PLAIN + b"B.\n"), **GAZA)
-        self.assertFormError200(response, "a.txt: two files of that name")
+        self.assertFormError400(response, "a.txt: two files of that name")
 
     def test_no_file_at_all(self):
         response = self.upload(**GAZA)
-        self.assertFormError200(response, "This field is required")
+        self.assertFormError400(response, "This field is required")
 
     def test_unknown_house_in_the_form(self):
         response = self.upload(("a.txt", PLAIN), **GAZA | {"house": "senate"})
-        self.assertFormError200(response, "senate", field="house")
+        self.assertFormError400(response, "senate", field="house")
 
 
 class AccessTests(UploadTestCase):
@@ -466,9 +470,9 @@ class AtomicityTests(UploadTestCase):
         token = self.token(self.upload(("two.zip", raw)))
         refuse_speeches_of("Second")
         response = self.client.post(CONFIRM, {"token": token, "load": "1"})
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "The database refused the upload")
-        self.assertContains(response, "nothing was loaded")
+        self.assertEqual(response.status_code, 503)
+        self.assertContains(response, "The database refused the upload", status_code=503)
+        self.assertContains(response, "nothing was loaded", status_code=503)
         self.assertNothingWritten()
         self.assertEqual(len(self.staged()), 1)  # kept, to try again
 
@@ -479,7 +483,7 @@ class AtomicityTests(UploadTestCase):
         token = self.token(self.upload(("revised.txt", revised), **GAZA))
         refuse_speeches_of("Israel and Gaza")
         response = self.client.post(CONFIRM, {"token": token, "choice_0": "replace"})
-        self.assertContains(response, "The database refused the upload")
+        self.assertContains(response, "The database refused the upload", status_code=503)
         self.assertNothingWritten(before)
         self.assertEqual(Debate.objects.get().id, old.id)
         self.assertEqual(old.speeches.count(), 4)
