@@ -59,7 +59,7 @@ import datetime
 import re
 from dataclasses import dataclass, field, replace
 
-from .text import decode, kind_from, normalise_space, split_lines, split_sentences
+from .text import decode, kind_from, normalise_space, split_lines, split_sentences, unused_heading
 from .transcript import (
     DebateMetadata,
     ParsedDebate,
@@ -311,10 +311,7 @@ class _Reader:
 
     def _drop_unused_heading(self) -> None:
         if self.heading:
-            self.warnings.append(
-                f"line {self.heading_line}: the heading {self.heading!r} has no speech under it;"
-                " skipped"
-            )
+            self.warnings.append(unused_heading(self.heading_line, self.heading))
             self.heading = ""
 
     # -- speeches ----------------------------------------------------------------------
@@ -396,10 +393,7 @@ class _Reader:
         debates = []
         for debate in self.debates:
             if not debate.speeches:
-                self.warnings.append(
-                    f"line {debate.line}: the heading {debate.title!r} has no speeches of its"
-                    " own; skipped"
-                )
+                self.warnings.append(unused_heading(debate.line, debate.title))
                 continue
             if not (debate.title or title):
                 raise ParseError(

@@ -32,7 +32,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from .text import collapse_space, kind_from, name_and_role, split_sentences
+from .text import collapse_space, kind_from, name_and_role, split_sentences, unused_heading
 from .transcript import (
     DebateMetadata,
     ParsedDebate,
@@ -125,10 +125,7 @@ class _Reader:
 
     def _drop_unused_heading(self) -> None:
         if self.heading:
-            self.warnings.append(
-                f"line {self.heading_line}: the heading {self.heading!r} has no speech under it;"
-                " skipped"
-            )
+            self.warnings.append(unused_heading(self.heading_line, self.heading))
             self.heading = ""
 
     # -- records -----------------------------------------------------------------------
@@ -235,10 +232,7 @@ class _Reader:
         debates = []
         for debate in self.debates:
             if not debate.speeches:
-                self.warnings.append(
-                    f"line {debate.line}: the heading {debate.title!r} has no speeches of its"
-                    " own; skipped"
-                )
+                self.warnings.append(unused_heading(debate.line, debate.title))
                 continue
             title = debate.title or self.metadata.title
             if not title:

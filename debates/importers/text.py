@@ -209,3 +209,8 @@ def _ends_with_abbreviation(candidate: str) -> bool:
         )  # an initial: "Stuart C. McDonald"
         or bool(_DOTTED.match(word))
     )
+
+
+def unused_heading(line: int | None, heading: str) -> str:
+    """The warning for a heading with no speech under it, which an importer leaves out."""
+    return f"line {line}: the heading {heading!r} has no speech under it; skipped"

@@ -66,7 +66,9 @@ class ParlParse2023Tests(SimpleTestCase):
         self.assertEqual(
             self.parsed.debates[1].source_reference, "uk.org.publicwhip/debate/2023-03-28d.809.4"
         )
-        self.assertIn("'Business without Debate' has no speeches", " ".join(self.parsed.warnings))
+        self.assertIn(
+            "'Business without Debate' has no speech under it", " ".join(self.parsed.warnings)
+        )
 
     def test_minor_heading_is_the_heading_of_the_next_speech(self):
         justice = self.parsed.debates[1].speeches
