@@ -144,7 +144,7 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
             f"{name}: the file is {_size(len(raw))}, over the limit of {_size(max_file_size())}"
         )
         return plan
-    existing = SourceFile.objects.filter(sha256=plan.sha256).first()
+    existing = SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
     if existing and existing.debates.exists():
         plan.unchanged = existing
     try:
@@ -156,7 +156,9 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
         return plan
     plan.parsed, plan.format, plan.warnings = parsed, parsed.format, parsed.warnings
     if parsed.series:
-        versions = SourceFile.objects.filter(series=parsed.series).exclude(sha256=plan.sha256)
+        versions = (
+            SourceFile.objects.defer("raw").filter(series=parsed.series).exclude(sha256=plan.sha256)
+        )
         plan.newer = next((s for s in versions if _newer(s.version, parsed.version)), None)
         plan.older = [s for s in versions if _newer(parsed.version, s.version)]
     old_ids = {debate.id for source in plan.older for debate in source.debates.all()}
@@ -246,7 +248,7 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
         return result
     # Deleting sends each old speech to the index for removal (search.indexing).
     Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
-    source = plan.unchanged or SourceFile.objects.filter(sha256=plan.sha256).first()
+    source = plan.unchanged or SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
     source = source or SourceFile(sha256=plan.sha256, size=len(plan.raw), raw=plan.raw)
     source.name, source.format = _file_name(plan.name), parsed.format
     source.series, source.version = parsed.series, parsed.version
@@ -392,7 +394,7 @@ def _loaded_as(debate: ParsedDebate) -> list[Debate]:
     same = Q(date=debate.date, house=debate.house, title=debate.title)
     if debate.source_reference:
         same |= Q(source_reference=debate.source_reference)
-    return list(Debate.objects.filter(same).select_related("source_file"))
+    return list(Debate.objects.filter(same).select_related("source_file").defer("source_file__raw"))
 
 
 def _newer(version: str, than: str) -> bool:

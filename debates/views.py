@@ -94,7 +94,9 @@ def day(request, date):
 
 
 def debate_detail(request, date, slug):
-    debate = get_object_or_404(Debate.objects.select_related("source_file"), date=date, slug=slug)
+    # The source file's name and address, not its bytes (a sitting day is about 1 MB).
+    debates = Debate.objects.select_related("source_file").defer("source_file__raw")
+    debate = get_object_or_404(debates, date=date, slug=slug)
     speeches = list(debate.speeches.select_related("member").order_by("position"))
     before, after = debate.get_previous(), debate.get_next()
     context = {

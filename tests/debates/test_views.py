@@ -1,7 +1,9 @@
 import datetime
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from debates.models import DebateKind, House, SourceFile
@@ -171,6 +173,15 @@ class DebateDetailTests(TestCase):
     def test_unknown_debate_is_404(self):
         response = self.client.get("/debates/2023-12-19/no-such-debate/")
         self.assertContains(response, "We could not find that page", status_code=404)
+
+    def test_the_page_does_not_read_the_source_files_bytes(self):
+        self.debate.source_file = SourceFile.objects.create(
+            name="day.xml", sha256="c" * 64, size=3, format="parlparse", raw=b"xml"
+        )
+        self.debate.save()
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.get().status_code, 200)
+        self.assertFalse([q for q in queries if '"raw"' in q["sql"]])
 
     def test_query_count_does_not_grow_with_speeches(self):
         with self.assertNumQueries(4):
