@@ -4,7 +4,7 @@
 
 Builds a corpus of plain-text transcripts by recombining real Hansard sentences (the seeds,
 plus ../shared/data/historic/speeches_sample.json when it is there), loads it through
-`debates.loading.load_file` into a temporary SQLite database (or DATABASE_URL) with a
+`debates.ingest.loading.load_file` into a temporary SQLite database (or DATABASE_URL) with a
 temporary Whoosh index, then times each browsing page through Django's test client and
 prints a table. Nothing here is a test: it prints figures.
 """
@@ -40,7 +40,7 @@ def sentence_pool() -> list[str]:
         for record in json.loads(SHARED_SAMPLE.read_text()):
             pool += [s for s in re.split(r"(?<=[.?!])\s+", record["text"]) if 20 < len(s) < 400]
     # A pool sentence must not itself open a reply, or speeches would split where we don't mean.
-    from debates.importers.turns import starts_new_turn
+    from debates.ingest.importers.turns import starts_new_turn
 
     return [s for s in pool if not starts_new_turn(s)]
 
@@ -82,9 +82,9 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from debates.importers import detect
-    from debates.importers.transcript import DebateMetadata
-    from debates.loading import load_file
+    from debates.ingest.importers import detect
+    from debates.ingest.importers.transcript import DebateMetadata
+    from debates.ingest.loading import load_file
     from debates.models import Debate, Member, Speech
     from search import indexing as search_indexing
 

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from debates.importers import detect  # noqa: E402
-from debates.importers.transcript import DebateMetadata, ParseError  # noqa: E402
+from debates.ingest.importers import detect  # noqa: E402
+from debates.ingest.importers.transcript import DebateMetadata, ParseError  # noqa: E402
 
 SAMPLES = [
     ROOT / "fixtures/transcripts/parlparse/debates2023-03-28d.xml",

@@ -42,7 +42,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from debates.members import load_members
+    from debates.ingest.members import load_members
     from debates.models import Member
 
     call_command("migrate", verbosity=0)

@@ -6,7 +6,7 @@
 Builds a corpus of N speeches by recombining real Hansard sentences (bench/browse.py's
 pool: the seeds, plus ../shared/data/historic/speeches_sample.json when it is there) as
 plain-text transcripts, one per sitting day of --per-day speeches, spread over 2001-2024
-(every fifth day in the Lords). Loads them through `debates.loading.load_file` into a
+(every fifth day in the Lords). Loads them through `debates.ingest.loading.load_file` into a
 temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary Whoosh
 index; the index follows each load as it commits (with --batched, in batches as
 `load_transcripts` writes it). Then the 650 MPs of
@@ -186,8 +186,8 @@ def run(args, workdir):
     from haystack import connections
 
     from bench.browse import sentence_pool, transcript
-    from debates.importers.transcript import DebateMetadata
-    from debates.loading import load_file
+    from debates.ingest.importers.transcript import DebateMetadata
+    from debates.ingest.loading import load_file
     from debates.models import Debate, Member, Speech
     from search import indexing
     from search.analysis import stems

@@ -2,28 +2,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-
-class House(models.TextChoices):
-    COMMONS = "commons", "House of Commons"
-    LORDS = "lords", "House of Lords"
-    WESTMINSTER_HALL = "westminster-hall", "Westminster Hall"
-    OTHER = "other", "Other"
-
-
-# The abbreviations of the official citation: "HC Deb 26 March 2024", "HL Deb ...", "WH Deb ...".
-CITATION_PREFIX = {House.COMMONS: "HC", House.LORDS: "HL", House.WESTMINSTER_HALL: "WH"}
-
-
-class DebateKind(models.TextChoices):
-    DEBATE = "debate", "Debate"
-    STATEMENT = "statement", "Ministerial statement"
-    URGENT_QUESTION = "urgent-question", "Urgent question"
-    ORAL_QUESTIONS = "oral-questions", "Oral questions"
-    WRITTEN_STATEMENT = "written-statement", "Written statement"
-    BILL = "bill", "Bill"
-    PETITION = "petition", "Petition"
-    POINT_OF_ORDER = "point-of-order", "Point of order"
-    OTHER = "other", "Other"
+from .choices import DebateKind, House, IdentifierScheme, SpeechKind
 
 
 class SourceFile(models.Model):
@@ -91,16 +70,12 @@ class MemberIdentifier(models.Model):
     """An id a source gives a member: a ParlParse person or member id, an MNIS id, ...
     Importers resolve speakers through these, so one person may carry several."""
 
-    class Scheme(models.TextChoices):
-        PARLPARSE_PERSON = "parlparse-person", "ParlParse person id"
-        PARLPARSE_MEMBER = "parlparse-member", "ParlParse member id"
-        MNIS = "mnis", "MNIS id"
-        OTHER = "other", "Other"
+    Scheme = IdentifierScheme
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identifiers")
     scheme = models.CharField(max_length=32, choices=Scheme.choices)
     value = models.CharField(max_length=200)
-    # A ParlParse member id names one seat-term: its dates tell `debates.members` which term
+    # A ParlParse member id names one seat-term: its dates tell `debates.ingest.members` which term
     # is the latest, whatever order the lists are loaded in.
     start_date = models.DateField(null=True, blank=True, help_text="Start of the term it names.")
     end_date = models.DateField(null=True, blank=True, help_text="End of the term it names.")
@@ -174,7 +149,7 @@ class Debate(models.Model):
     @property
     def citation(self):
         """The official style, e.g. "HC Deb 26 March 2024"."""
-        prefix = CITATION_PREFIX.get(self.house)
+        prefix = House(self.house).citation_prefix if self.house in House.values else ""
         day = f"{self.date.day} {self.date:%B %Y}"
         return f"{prefix} Deb {day}" if prefix else f"{self.get_house_display()}, {day}"
 
@@ -204,12 +179,6 @@ class SpeechQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-debate__date", "-debate_id", "-position")
-
-
-class SpeechKind(models.TextChoices):
-    SPEECH = "speech", "Speech"
-    NARRATIVE = "narrative", "Narrative"  # the record's own words: "Question put and agreed to."
-    DIVISION = "division", "Division"
 
 
 class Speech(models.Model):

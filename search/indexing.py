@@ -3,7 +3,7 @@
 Writers mark what changed; the index is written once the transaction commits, so a
 rolled-back write leaves no trace in the index:
 
-- `debates.loading` calls `schedule_sync(debate_ids=...)` for the debates it wrote (bulk
+- `debates.ingest.loading` calls `schedule_sync(debate_ids=...)` for the debates it wrote (bulk
   inserts send no signals, and one call indexes a whole transcript in one commit);
 - deleting speeches (directly, or by deleting or replacing their debate) and editing a
   speech, a debate or a member (in the admin, say) are caught by the signals connected in

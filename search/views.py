@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from debates.models import Debate, House, Member
+from debates.choices import House
+from debates.models import Debate, Member
 
 from .forms import FACETS, SpeechSearchForm
 from .query import highlight_text

@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
-from debates.loading import load_file
+from debates.ingest.loading import load_file
 from debates.models import Debate, Speech
 from tests.factories import make_member
 

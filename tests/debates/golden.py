@@ -14,8 +14,8 @@ import json
 import os
 from pathlib import Path
 
-from debates.importers import detect
-from debates.importers.transcript import DebateMetadata, ParseError
+from debates.ingest.importers import detect
+from debates.ingest.importers.transcript import DebateMetadata, ParseError
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
 EXPECTED = ROOT / "expected"

@@ -6,8 +6,8 @@ from django.contrib.auth.models import User
 from django.test import TestCase
 from django.urls import reverse
 
-from debates.importers.transcript import DebateMetadata
-from debates.loading import load_file
+from debates.ingest.importers.transcript import DebateMetadata
+from debates.ingest.loading import load_file
 from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
 from tests.factories import make_member
 

@@ -6,7 +6,7 @@ import zipfile
 
 from django.test import SimpleTestCase
 
-from debates.importers.archive import ArchiveError, Limits, is_zip, read_zip
+from debates.ingest.importers.archive import ArchiveError, Limits, is_zip, read_zip
 
 LIMITS = Limits(max_files=10, max_file_bytes=5_000_000, max_total_bytes=8_000_000)
 
@@ -108,7 +108,7 @@ class ReadZipTests(SimpleTestCase):
     def test_uncompressed_total_over_the_limit_is_refused(self):
         limits = Limits(max_files=10, max_file_bytes=5_000, max_total_bytes=8_000)
         raw = make_zip([(f"{n}.txt", b"x" * 3_000) for n in range(3)])
-        self.assertRefused(raw, "more than 0.0 MB uncompressed", limits=limits)
+        self.assertRefused(raw, "more than 8.0 kB uncompressed", limits=limits)
 
     def test_entry_over_the_file_limit_is_refused(self):
         limits = Limits(max_files=10, max_file_bytes=1_000, max_total_bytes=8_000)

@@ -10,11 +10,11 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from debates.importers import detect, plaintext
-from debates.importers.manifest import parse_date, parse_manifest
-from debates.importers.text import kind_from, normalise_space, rejoin_broken_lines
-from debates.importers.transcript import DebateMetadata, ParsedTranscript, ParseError
-from debates.importers.turns import split_into_turns, starts_new_turn
+from debates.ingest.importers import detect, plaintext
+from debates.ingest.importers.manifest import parse_date, parse_manifest
+from debates.ingest.importers.text import kind_from, normalise_space, rejoin_broken_lines
+from debates.ingest.importers.transcript import DebateMetadata, ParsedTranscript, ParseError
+from debates.ingest.importers.turns import split_into_turns, starts_new_turn
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_UQ = "000_9ca9d066f0ebde3b.txt"  # urgent question, 19 December 2023
@@ -385,9 +385,9 @@ class PurityTests(SimpleTestCase):
     def test_importers_do_not_import_django(self):
         """Parsing is pure (bytes -> dataclasses), so it can be tested and reused anywhere."""
         code = (
-            "import sys, pkgutil, importlib, debates.importers as p\n"
+            "import sys, pkgutil, importlib, debates.ingest.importers as p\n"
             "for m in pkgutil.iter_modules(p.__path__):\n"
-            "    importlib.import_module(f'debates.importers.{m.name}')\n"
+            "    importlib.import_module(f'debates.ingest.importers.{m.name}')\n"
             "print(sorted(name for name in sys.modules if name.split('.')[0] == 'django'))"
         )
         env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}

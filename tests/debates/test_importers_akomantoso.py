@@ -6,8 +6,9 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from debates.importers import akomantoso, detect
-from debates.importers.transcript import DebateMetadata, ParseError, SpeechKind
+from debates.choices import SpeechKind
+from debates.ingest.importers import akomantoso, detect
+from debates.ingest.importers.transcript import DebateMetadata, ParseError
 
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "akomantoso"
 GIVEN = DebateMetadata(title="Given title", date=datetime.date(2024, 1, 10))

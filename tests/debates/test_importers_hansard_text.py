@@ -6,9 +6,10 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from debates.importers import detect, hansard_text, parlparse
-from debates.importers.text import normalise_space
-from debates.importers.transcript import DebateMetadata, ParseError, SpeechKind
+from debates.choices import SpeechKind
+from debates.ingest.importers import detect, hansard_text, parlparse
+from debates.ingest.importers.text import normalise_space
+from debates.ingest.importers.transcript import DebateMetadata, ParseError
 
 TRANSCRIPTS = Path(settings.BASE_DIR) / "fixtures" / "transcripts"
 SAMPLE = TRANSCRIPTS / "hansard_text" / "hansard_style_commons_2023-03-28.txt"

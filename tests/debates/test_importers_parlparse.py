@@ -7,9 +7,10 @@ from django.conf import settings
 from django.test import SimpleTestCase
 from lxml import etree
 
-from debates.importers import detect, parlparse
-from debates.importers.text import collapse_space
-from debates.importers.transcript import ParseError, SpeechKind
+from debates.choices import SpeechKind
+from debates.ingest.importers import detect, parlparse
+from debates.ingest.importers.text import collapse_space
+from debates.ingest.importers.transcript import ParseError
 
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "transcripts" / "parlparse"
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "data" / "parlparse" / "debates"

@@ -2,7 +2,7 @@
 
 from django.test import SimpleTestCase
 
-from debates.importers.text import split_sentences
+from debates.ingest.importers.text import split_sentences
 
 
 class SentenceSplitterTests(SimpleTestCase):

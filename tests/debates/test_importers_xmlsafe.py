@@ -4,9 +4,9 @@ import time
 
 from django.test import SimpleTestCase
 
-from debates.importers import detect
-from debates.importers.transcript import ParseError
-from debates.importers.xmlsafe import parse_xml, text_of
+from debates.ingest.importers import detect
+from debates.ingest.importers.transcript import ParseError
+from debates.ingest.importers.xmlsafe import parse_xml, text_of
 
 
 def billion_laughs(levels: int = 10) -> bytes:

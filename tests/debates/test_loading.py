@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.test import TestCase, override_settings
 
-from debates.importers import detect
-from debates.importers.manifest import parse_manifest
-from debates.importers.transcript import DebateMetadata, ParsedDebate, ParsedSpeech
-from debates.loading import DebatePlan, LoadError, load_file, load_files, plan_file
+from debates.ingest.importers import detect
+from debates.ingest.importers.manifest import parse_manifest
+from debates.ingest.importers.transcript import DebateMetadata, ParsedDebate, ParsedSpeech
+from debates.ingest.loading import DebatePlan, LoadError, load_file, load_files, plan_file
 from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import SimpleTestCase, TestCase
 from django.test.utils import CaptureQueriesContext
 
-from debates.importers import members as parser
-from debates.importers.transcript import ParseError
-from debates.members import MemberLoadError, load_members
+from debates.ingest.importers import member_lists as parser
+from debates.ingest.importers.transcript import ParseError
+from debates.ingest.members import MemberLoadError, load_members
 from debates.models import Member, Speech
 from search import indexing
 from tests.factories import make_debate, make_member, make_speech

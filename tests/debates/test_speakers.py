@@ -2,8 +2,8 @@ import datetime
 
 from django.test import TestCase
 
-from debates import speakers
-from debates.importers.transcript import ParsedDebate, ParsedSpeech, ParsedTranscript
+from debates.ingest import speakers
+from debates.ingest.importers.transcript import ParsedDebate, ParsedSpeech, ParsedTranscript
 from debates.models import MemberIdentifier
 from tests.factories import make_member
 

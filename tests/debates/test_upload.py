@@ -18,9 +18,9 @@ from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from haystack.query import SearchQuerySet
 
-from debates import uploads
-from debates.importers.transcript import DebateMetadata
-from debates.loading import load_file
+from debates.ingest import sources, staging
+from debates.ingest.importers.transcript import DebateMetadata
+from debates.ingest.loading import load_file
 from debates.models import Debate, SourceFile, Speech
 from search import indexing as search_index
 
@@ -230,7 +230,7 @@ class ConfirmTests(UploadTestCase):
     def test_stale_uploads_are_cleaned_after_a_day(self):
         self.upload(("a.txt", PLAIN), **GAZA)
         [old] = self.staged()
-        day_ago = time.time() - uploads.MAX_AGE - 60
+        day_ago = time.time() - staging.MAX_AGE - 60
         os.utime(old, (day_ago, day_ago))
         self.upload(("b.txt", PLAIN + b"More.\n"), title="B", date="2024-01-01")
         self.assertNotIn(old, self.staged())
@@ -344,7 +344,7 @@ class BadInputTests(UploadTestCase):
     @override_settings(CHAMBER_MAX_TRANSCRIPT_BYTES=100)
     def test_a_file_over_the_size_limit(self):
         response = self.upload(("big.txt", b"A sentence.\n" * 20), **GAZA)
-        self.assertFormError400(response, "big.txt", "over the limit of 0.0 MB")
+        self.assertFormError400(response, "big.txt", "over the limit of 100 bytes")
         self.assertNothingWritten()
 
     def test_a_zip_with_path_tricks(self):
@@ -430,7 +430,7 @@ class TokenTests(UploadTestCase):
         self.assertRefused(self.confirm("nonsense"), "not one Chamber made for you")
 
     def test_an_expired_token_is_refused(self):
-        later = time.time() + uploads.MAX_AGE + 60
+        later = time.time() + staging.MAX_AGE + 60
         with mock.patch("django.core.signing.time.time", return_value=later):
             self.assertRefused(self.confirm(self.token_value), "more than a day old")
 
@@ -495,7 +495,7 @@ class ServiceTests(TestCase):
         with tempfile.TemporaryDirectory() as folder, override_settings(CHAMBER_UPLOAD_DIR=folder):
             given = DebateMetadata(title="T", date=datetime.date(2024, 1, 10), kind="statement")
             found = DebateMetadata(house="lords")
-            token = uploads.stage([uploads.Transcript("a.txt", PLAIN, found)], given, user=user)
-            staged = uploads.unstage(token, user=user)
+            token = staging.stage([sources.Transcript("a.txt", PLAIN, found)], given, user=user)
+            staged = staging.unstage(token, user=user)
         self.assertEqual(staged.metadata, given)
-        self.assertEqual(staged.transcripts, [uploads.Transcript("a.txt", PLAIN, found)])
+        self.assertEqual(staged.transcripts, [sources.Transcript("a.txt", PLAIN, found)])

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from lxml import etree
 
-from debates import loading
-from debates.members import load_members
+from debates.ingest import loading
+from debates.ingest.members import load_members
 from debates.models import Member, Speech
 from tests.factories import make_debate, make_member, make_speech
 

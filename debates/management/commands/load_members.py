@@ -6,7 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from debates.members import MemberLoadError, load_members
+from debates.ingest.members import MemberLoadError, load_members
+from debates.words import plural
 from search import indexing as search_index
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 raws.append((path.name, path.read_bytes()))
             except OSError as error:
                 raise CommandError(f"{path}: {error.strerror or error}") from None
-        self.stderr.write(f"Loading members from {_plural(len(raws), 'file')}…", _plain)
+        self.stderr.write(f"Loading members from {plural(len(raws), 'file')}…", _plain)
         started = time.perf_counter()
         try:
             result = load_members(raws)
@@ -44,25 +45,20 @@ class Command(BaseCommand):
         if result is None:
             return
         for name, fmt, records in result.files:
-            self.stdout.write(f"Read {name}: {fmt}, {_plural(records, 'record')}")
+            self.stdout.write(f"Read {name}: {fmt}, {plural(records, 'record')}")
         self.stdout.write(
             f"Members: {result.created:,} created, {result.updated:,} updated,"
             f" {result.unchanged:,} unchanged"
             + (f", {result.merged:,} joined into another" if result.merged else "")
-            + f"; {_plural(result.identifiers_added, 'identifier')} added"
+            + f"; {plural(result.identifiers_added, 'identifier')} added"
             + f" ({seconds:.1f} s)."
         )
         if result.speeches_resolved:
             self.stdout.write(
-                f"{_plural(result.speeches_resolved, 'speech')} loaded earlier now resolve to"
+                f"{plural(result.speeches_resolved, 'speech')} loaded earlier now resolve to"
                 " a member."
             )
 
 
 def _plain(text: str) -> str:
     return text
-
-
-def _plural(count: int, word: str) -> str:
-    plural = "speeches" if word == "speech" else f"{word}s"
-    return f"{count:,} {word if count == 1 else plural}"

@@ -1,33 +1,26 @@
 """python manage.py load_transcripts PATH... [--replace] [--dry-run] [--title ... --date ...]"""
 
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import replace as with_values
 from pathlib import Path
-from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from debates.importers.manifest import parse_date, parse_manifest
-from debates.importers.transcript import DebateMetadata, ParseError
-from debates.loading import LoadError, load_file
-from debates.models import DebateKind, House
-from debates.uploads import MANIFEST, TRANSCRIPT_SUFFIXES, UploadError, read_upload
+from debates.choices import DebateKind, House
+from debates.ingest import sources
+from debates.ingest.importers.manifest import parse_date
+from debates.ingest.importers.transcript import ParseError
+from debates.ingest.loading import LoadError, LoadResult, LoadStatus, load_file
+from debates.words import plural
 from search import indexing as search_index
-
-
-class Source(NamedTuple):
-    label: str  # as printed: the path, or "archive.zip/entry" inside a .zip
-    name: str  # the source file's name
-    read: Callable[[], bytes]
-    metadata: DebateMetadata
 
 
 class Command(BaseCommand):
     help = (
         "Load transcripts from files, folders or .zip archives. Files that carry no title or date"
-        f" take them from a {MANIFEST} beside them or from the options. The same bytes are never"
-        " loaded twice."
+        f" take them from a {sources.MANIFEST} beside them or from the options. The same bytes"
+        " are never loaded twice."
     )
 
     def add_arguments(self, parser):
@@ -45,127 +38,52 @@ class Command(BaseCommand):
         parser.add_argument("--source-reference", default="", help="official id or URL")
 
     def handle(self, *args, paths, replace, dry_run, **options):
-        overrides = self._overrides(options)
-        files = self._files(paths)
-        totals = {"files": len(files), "debates": 0, "speeches": 0, "sentences": 0}
-        statuses, failures = {}, []
+        overrides = _overrides(options)
+        try:
+            transcripts = sources.from_paths(paths)
+        except sources.SourceError as error:
+            raise CommandError(str(error)) from None
+        results: list[LoadResult] = []
+        failures: list[str] = []
         # The index is written in batches as files load, and fully by the end.
         try:
             with search_index.batched():
-                self._load(files, overrides, replace, dry_run, totals, statuses, failures)
+                for number, transcript in enumerate(transcripts, start=1):
+                    self._progress(number, len(transcripts), transcript.name)
+                    try:
+                        result = load_file(
+                            transcript.read(),
+                            name=transcript.name,
+                            metadata=with_values(transcript.metadata, **overrides),
+                            replace=replace,
+                            dry_run=dry_run,
+                        )
+                    except (LoadError, OSError, DatabaseError, search_index.IndexBusy) as error:
+                        failures.append(f"{transcript.label}: {_reason(error, transcript.name)}")
+                        self._progress_done()
+                        self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
+                        continue
+                    self._progress_done()
+                    results.append(result)
+                    self.stdout.write(self._describe(transcript.label, result))
         except search_index.IndexBusy as error:
             failures.append(str(error))
             self.stderr.write(self.style.ERROR(str(error)))
-
-        counted = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
-        if failures:
-            counted = f"{counted}, {len(failures)} failed" if counted else f"{len(failures)} failed"
-        verb = "Would write" if dry_run else "Wrote"
-        written = ", ".join(
-            _plural(totals[key], word)
-            for key, word in [
-                ("debates", "debate"),
-                ("speeches", "speech"),
-                ("sentences", "sentence"),
-            ]
-        )
-        self.stdout.write(f"{_plural(totals['files'], 'file')}: {counted}. {verb} {written}.")
+        self.stdout.write(_summary(len(transcripts), results, failures, dry_run=dry_run))
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if failures:
-            raise CommandError(f"{_plural(len(failures), 'file')} could not be loaded (see above)")
+            raise CommandError(f"{plural(len(failures), 'file')} could not be loaded (see above)")
 
-    def _load(self, files, overrides, replace, dry_run, totals, statuses, failures):
-        for number, source in enumerate(files, start=1):
-            self._progress(number, len(files), source.name)
-            try:
-                result = load_file(
-                    source.read(),
-                    name=source.name,
-                    metadata=with_values(source.metadata, **overrides),
-                    replace=replace,
-                    dry_run=dry_run,
-                )
-            except (LoadError, OSError, DatabaseError, search_index.IndexBusy) as error:
-                failures.append(f"{source.label}: {_reason(error, source.name)}")
-                self._progress_done()
-                self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
-                continue
-            self._progress_done()
-            statuses[result.status] = statuses.get(result.status, 0) + 1
-            self.stdout.write(self._describe(source.label, result))
-            if result.status not in {"unchanged", "skipped"}:
-                totals["debates"] += result.debate_count
-                totals["speeches"] += result.speech_count
-                totals["sentences"] += result.sentence_count
-
-    def _overrides(self, options) -> dict:
-        overrides = {
-            key: options[key].strip()
-            for key in ("title", "house", "kind", "source_reference")
-            if options[key].strip()
-        }
-        if options["date"]:
-            try:
-                overrides["date"] = parse_date(options["date"], where="--date")
-            except ParseError as error:
-                raise CommandError(str(error)) from None
-        return overrides
-
-    def _files(self, paths: list[Path]) -> list[Source]:
-        """Each transcript with the manifest entry of its folder, in a stable order; a .zip's
-        entries as a folder's files (through the upload's archive reader)."""
-        files, manifests = [], {}
-        for path in paths:
-            if path.is_file() and path.suffix.lower() == ".zip":
-                files += self._zip(path)
-                continue
-            if path.is_dir():
-                found = sorted(p for p in path.iterdir() if p.is_file() and _is_transcript(p))
-                if not found:
-                    raise CommandError(f"{path}: no transcripts ({', '.join(TRANSCRIPT_SUFFIXES)})")
-            elif path.is_file():
-                found = [path]
-            else:
-                raise CommandError(f"{path}: no such file or folder")
-            for file in found:
-                folder = file.parent
-                if folder not in manifests:
-                    manifests[folder] = self._manifest(folder / MANIFEST)
-                metadata = manifests[folder].get(file.name, DebateMetadata())
-                files.append(Source(str(file), file.name, file.read_bytes, metadata))
-        return files
-
-    def _zip(self, path: Path) -> list[Source]:
-        try:
-            transcripts = read_upload([(path.name, path.read_bytes())])
-        except (UploadError, OSError) as error:
-            raise CommandError(f"{path}: {str(error).removeprefix(f'{path.name}: ')}") from None
-        return [
-            Source(str(path.parent / t.name), t.name, lambda raw=t.raw: raw, t.metadata)
-            for t in transcripts
-        ]
-
-    def _manifest(self, path: Path) -> dict[str, DebateMetadata]:
-        if not path.is_file():
-            return {}
-        try:
-            return parse_manifest(path.read_bytes())
-        except ParseError as error:
-            raise CommandError(f"{path}: {error}") from None
-
-    def _describe(self, label: str, result) -> str:
-        if result.status == "skipped":
+    def _describe(self, label: str, result: LoadResult) -> str:
+        if result.status == LoadStatus.SKIPPED:
             return f"Skipped {label}: {result.reason}"
-        if result.status == "unchanged":
+        if result.status == LoadStatus.UNCHANGED:
             loaded = "; ".join(f"{debate.title}, {debate.citation}" for debate in result.debates)
             return f"Unchanged {label}: already loaded ({loaded})"
-        counts = (
-            f"{_plural(result.debate_count, 'debate')}, {_plural(result.speech_count, 'speech')},"
-            f" {_plural(result.sentence_count, 'sentence')}"
-        )
+        counts = _counts(result.debate_count, result.speech_count, result.sentence_count)
         if result.removed_debate_count:
-            counts += f" in place of {_plural(result.removed_debate_count, 'debate')}"
+            counts += f" in place of {plural(result.removed_debate_count, 'debate')}"
         lines = [f"{result.status.capitalize()} {label}: {counts}"]
         lines += [self.style.WARNING(f"  warning: {warning}") for warning in result.warnings]
         return "\n".join(lines)
@@ -183,6 +101,42 @@ class Command(BaseCommand):
             self.stderr.write("\r\033[K", _plain, ending="")
 
 
+def _overrides(options) -> dict:
+    overrides = {
+        key: options[key].strip()
+        for key in ("title", "house", "kind", "source_reference")
+        if options[key].strip()
+    }
+    if options["date"]:
+        try:
+            overrides["date"] = parse_date(options["date"], where="--date")
+        except ParseError as error:
+            raise CommandError(str(error)) from None
+    return overrides
+
+
+def _summary(files: int, results: list[LoadResult], failures: list[str], *, dry_run: bool) -> str:
+    """ "3 files: 2 loaded, 1 unchanged. Wrote 2 debates, 9 speeches, 120 sentences." """
+    statuses = Counter(str(result.status) for result in results)
+    counted = [f"{count} {status}" for status, count in sorted(statuses.items())]
+    counted += [f"{len(failures)} failed"] if failures else []
+    written = [r for r in results if r.status not in {LoadStatus.UNCHANGED, LoadStatus.SKIPPED}]
+    totals = _counts(
+        sum(r.debate_count for r in written),
+        sum(r.speech_count for r in written),
+        sum(r.sentence_count for r in written),
+    )
+    verb = "Would write" if dry_run else "Wrote"
+    return f"{plural(files, 'file')}: {', '.join(counted)}. {verb} {totals}."
+
+
+def _counts(debates: int, speeches: int, sentences: int) -> str:
+    return (
+        f"{plural(debates, 'debate')}, {plural(speeches, 'speech')},"
+        f" {plural(sentences, 'sentence')}"
+    )
+
+
 def _plain(text: str) -> str:
     return text  # progress output is not an error: no red
 
@@ -193,12 +147,3 @@ def _reason(error: Exception, name: str) -> str:
     if isinstance(error, OSError):
         return error.strerror or str(error)
     return str(error).removeprefix(f"{name}: ")
-
-
-def _is_transcript(path: Path) -> bool:
-    return path.suffix.lower() in TRANSCRIPT_SUFFIXES and not path.name.startswith(".")
-
-
-def _plural(count: int, word: str) -> str:
-    plural = "speeches" if word == "speech" else f"{word}s"
-    return f"{count:,} {word if count == 1 else plural}"

@@ -59,6 +59,7 @@ import datetime
 import re
 from dataclasses import dataclass, field, replace
 
+from ...choices import DebateKind, House, SpeechKind
 from .text import decode, kind_from, normalise_space, split_lines, split_sentences, unused_heading
 from .transcript import (
     DebateMetadata,
@@ -66,7 +67,6 @@ from .transcript import (
     ParsedSpeech,
     ParsedTranscript,
     ParseError,
-    SpeechKind,
 )
 
 FORMAT = "hansard-text"
@@ -134,15 +134,6 @@ _DATE_LINE = re.compile(
     r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
     r"November|December) \d{4}$"
 )
-HOUSES = {
-    "commons": "commons",
-    "house of commons": "commons",
-    "lords": "lords",
-    "house of lords": "lords",
-    "westminster-hall": "westminster-hall",
-    "westminster hall": "westminster-hall",
-    "other": "other",
-}
 
 
 @dataclass(frozen=True)
@@ -346,7 +337,7 @@ class _Reader:
         if not debate.speeches:
             opening = speech.sentences[0]
             if not speaker and _WAS_ASKED.search(body[-1][1]):
-                debate.kind = "oral-questions"
+                debate.kind = DebateKind.ORAL_QUESTIONS
                 self.question_time = True
             else:
                 debate.kind = kind_from(debate.title, opening)
@@ -406,7 +397,10 @@ class _Reader:
                     title=debate.title or title,
                     date=date,
                     house=house,
-                    kind=debate.kind or self._given("kind") or self.metadata.kind or "debate",
+                    kind=debate.kind
+                    or self._given("kind")
+                    or self.metadata.kind
+                    or DebateKind.DEBATE,
                     speeches=tuple(debate.speeches),
                     source_reference=self.metadata.source_reference
                     if len(self.debates) == 1
@@ -442,13 +436,12 @@ class _Reader:
 
     def _house(self) -> str:
         if "house" not in self.header:
-            return self.metadata.house or "commons"
+            return self.metadata.house or House.COMMONS
         number, value = self.header["house"]
-        house = HOUSES.get(value.casefold())
+        house = House.named(value)
         if house is None:
             raise ParseError(
-                f"unknown house {value!r}: expected one of commons, lords, westminster-hall, other",
-                line=number,
+                f"unknown house {value!r}: expected one of {', '.join(House.values)}", line=number
             )
         return house
 

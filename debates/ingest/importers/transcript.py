@@ -1,7 +1,9 @@
-"""What every importer returns: frozen dataclasses that `debates.loading` writes."""
+"""What every importer returns: frozen dataclasses that `debates.ingest.loading` writes."""
 
 import datetime
 from dataclasses import dataclass, field
+
+from ...choices import SpeechKind
 
 
 class ParseError(ValueError):
@@ -22,14 +24,6 @@ class DebateMetadata:
     house: str = ""
     kind: str = ""
     source_reference: str = ""
-
-
-class SpeechKind:
-    """What a record in the transcript is (the values of `debates.models.Speech.kind`)."""
-
-    SPEECH = "speech"  # someone speaking, named or not
-    NARRATIVE = "narrative"  # the record's own words: "Question put and agreed to.", a scene
-    DIVISION = "division"  # a vote: its number, the counts and the tellers
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ MENACE IN GALOLE"); a heading with nothing under it is reported in the warnings.
 import datetime
 from dataclasses import replace
 
+from ...choices import DebateKind, House, SpeechKind
 from .text import collapse_space, name_and_role, split_sentences
 from .transcript import (
     DebateMetadata,
@@ -32,7 +33,6 @@ from .transcript import (
     ParsedSpeech,
     ParsedTranscript,
     ParseError,
-    SpeechKind,
 )
 from .xmlsafe import local_name, parse_xml
 
@@ -104,8 +104,8 @@ class _Reader:
                 ParsedDebate(
                     title=title,
                     date=date,
-                    house=self.metadata.house or "other",
-                    kind=self.metadata.kind or "debate",
+                    house=self.metadata.house or House.OTHER,
+                    kind=self.metadata.kind or DebateKind.DEBATE,
                     speeches=tuple(self.speeches),
                     source_reference=reference or self.metadata.source_reference,
                 ),

@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from ...choices import DebateKind, House, SpeechKind
 from .text import collapse_space, kind_from, name_and_role, split_sentences, unused_heading
 from .transcript import (
     DebateMetadata,
@@ -39,7 +40,6 @@ from .transcript import (
     ParsedSpeech,
     ParsedTranscript,
     ParseError,
-    SpeechKind,
 )
 from .xmlsafe import local_name, parse_xml
 
@@ -48,7 +48,8 @@ FORMAT = "parlparse"
 _ID = re.compile(
     r"^uk\.org\.publicwhip/(?P<prefix>[a-z]+)/(?P<date>\d{4}-\d{2}-\d{2})(?P<letter>[a-z]?)\."
 )
-HOUSES = {"debate": "commons", "westminhall": "westminster-hall", "lords": "lords"}
+# The House a day file is of, by its name: debates2023-03-28d.xml, westminhall..., lords...
+HOUSES = {"debate": House.COMMONS, "westminhall": House.WESTMINSTER_HALL, "lords": House.LORDS}
 # "The Secretary of State was asked—", "The Minister for the Cabinet Office was asked-"
 _WAS_ASKED = re.compile(r"\bwas asked\s*[—–-]?$")
 
@@ -149,7 +150,7 @@ class _Reader:
         opening = first.sentences[0] if first.paragraphs else ""
         if debate.oral_candidate:
             if first.kind == SpeechKind.NARRATIVE and _WAS_ASKED.search(opening):
-                debate.kind = "oral-questions"
+                debate.kind = DebateKind.ORAL_QUESTIONS
                 return
             self.question_time = False  # the first debate after question time
         debate.kind = kind_from(debate.title, opening)
@@ -228,7 +229,7 @@ class _Reader:
                 " incomplete version of the day; load a later version"
             )
         prefix, date, letter = self._identity()
-        house = HOUSES.get(prefix, "") or self.metadata.house or "other"
+        house = HOUSES.get(prefix, "") or self.metadata.house or House.OTHER
         debates = []
         for debate in self.debates:
             if not debate.speeches:
@@ -246,7 +247,7 @@ class _Reader:
                     title=title,
                     date=date,
                     house=house,
-                    kind=debate.kind or self.metadata.kind or "debate",
+                    kind=debate.kind or self.metadata.kind or DebateKind.DEBATE,
                     speeches=tuple(debate.speeches),
                     source_reference=debate.source_reference,
                 )

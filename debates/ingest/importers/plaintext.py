@@ -7,6 +7,7 @@ change of speaker (see `turns`). Title, date, house and kind come from `DebateMe
 
 from dataclasses import dataclass
 
+from ...choices import DebateKind, House
 from .text import decode, normalise_space, rejoin_broken_lines, split_lines
 from .transcript import DebateMetadata, ParsedDebate, ParsedSpeech, ParsedTranscript, ParseError
 from .turns import split_into_turns
@@ -32,8 +33,8 @@ def parse(raw: bytes, *, metadata: DebateMetadata) -> ParsedTranscript:
     debate = ParsedDebate(
         title=metadata.title,
         date=metadata.date,
-        house=metadata.house or "commons",
-        kind=metadata.kind or "debate",
+        house=metadata.house or House.COMMONS,
+        kind=metadata.kind or DebateKind.DEBATE,
         source_reference=metadata.source_reference,
         speeches=speeches,
     )

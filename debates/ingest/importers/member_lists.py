@@ -1,4 +1,4 @@
-"""Member lists: bytes -> frozen dataclasses (no Django; `debates.members` writes them).
+"""Member lists: bytes -> frozen dataclasses (no Django; `debates.ingest.members` writes them).
 
 Formats, told apart by their content:
 
@@ -27,26 +27,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ...choices import TITLES, House, IdentifierScheme
 from .transcript import ParseError
 
-PARLPARSE_PERSON = "parlparse-person"
-PARLPARSE_MEMBER = "parlparse-member"
-MNIS = "mnis"
-OTHER = "other"
-
 PERSON_PREFIX = "uk.org.publicwhip/person/"
-# The values of debates.models.House (repeated: this module imports no Django).
-HOUSES = {
-    "commons": "commons",
-    "house of commons": "commons",
-    "hc": "commons",
-    "lords": "lords",
-    "house of lords": "lords",
-    "hl": "lords",
-    "westminster-hall": "westminster-hall",
-    "westminster hall": "westminster-hall",
-    "other": "other",
-}
 
 # ParlParse's abbreviations and the spellings of other lists, as one name each.
 PARTIES = {
@@ -87,12 +71,10 @@ PARTIES = {
     "dcwm": "Deputy Speaker",
 }
 
-TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "rt", "hon", "the"}
-
 
 @dataclass(frozen=True)
 class Identifier:
-    scheme: str  # one of PARLPARSE_PERSON, PARLPARSE_MEMBER, MNIS, OTHER
+    scheme: str  # an IdentifierScheme
     value: str
     # For a seat-term id (ParlParse member ids): the term's dates.
     start_date: datetime.date | None = None
@@ -108,7 +90,7 @@ class ParsedMember:
     sort_name: str
     party: str = ""
     constituency: str = ""
-    house: str = "commons"
+    house: str = House.COMMONS
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None  # None while serving
     identifiers: tuple[Identifier, ...] = ()
@@ -130,7 +112,7 @@ class ParsedPerson:
     person_id: str
     name: str
     member_ids: tuple[str, ...]
-    house: str = "commons"
+    house: str = House.COMMONS
     where: str = ""
 
 
@@ -195,9 +177,11 @@ def parse_csv(raw: bytes) -> ParsedMemberList:
 
 
 def _commons_mps_row(record: dict, where: str, line: int) -> ParsedMember:
-    identifiers = [Identifier(PARLPARSE_PERSON, _person_id(record["twfy_person_id"], line))]
+    identifiers = [
+        Identifier(IdentifierScheme.PARLPARSE_PERSON, _person_id(record["twfy_person_id"], line))
+    ]
     if record.get("mnis_id"):
-        identifiers.append(Identifier(MNIS, record["mnis_id"]))
+        identifiers.append(Identifier(IdentifierScheme.MNIS, record["mnis_id"]))
     header = record.get("regmem_header", "")  # "Abbott, Ms Diane (Hackney North and ...)"
     sort_name = _sort_from_header(header) or sort_name_for(record["name"])
     return ParsedMember(
@@ -213,9 +197,11 @@ def _commons_mps_row(record: dict, where: str, line: int) -> ParsedMember:
 def _generic_row(record: dict, where: str, line: int) -> ParsedMember:
     identifiers = []
     if record.get("person_id"):
-        identifiers.append(Identifier(PARLPARSE_PERSON, _person_id(record["person_id"], line)))
+        identifiers.append(
+            Identifier(IdentifierScheme.PARLPARSE_PERSON, _person_id(record["person_id"], line))
+        )
     if record.get("mnis_id"):
-        identifiers.append(Identifier(MNIS, record["mnis_id"]))
+        identifiers.append(Identifier(IdentifierScheme.MNIS, record["mnis_id"]))
     return ParsedMember(
         name=record["name"],
         sort_name=sort_name_for(record["name"]),
@@ -267,15 +253,15 @@ def _term(element) -> ParsedMember:
         raise ParseError(f"member {member_id} has no lastname", line=line)
     start = _date(element.get("fromdate", ""), "fromdate", line=line)
     end = _date(element.get("todate", ""), "todate", line=line)
-    identifiers = [Identifier(PARLPARSE_MEMBER, member_id, start, end)]
+    identifiers = [Identifier(IdentifierScheme.PARLPARSE_MEMBER, member_id, start, end)]
     if element.get("datadotparl_id"):
-        identifiers.append(Identifier(MNIS, element.get("datadotparl_id")))
+        identifiers.append(Identifier(IdentifierScheme.MNIS, element.get("datadotparl_id")))
     return ParsedMember(
         name=f"{first} {last}".strip(),
         sort_name=f"{last}, {first}" if first else last,
         party=party_name(element.get("party", "")),
         constituency=_spaces(element.get("constituency", "")),
-        house=_house(element.get("house", "") or "commons", line=line),
+        house=_house(element.get("house", "") or House.COMMONS, line=line),
         start_date=start,
         end_date=end,
         identifiers=tuple(identifiers),
@@ -303,7 +289,7 @@ def _person(element) -> ParsedPerson:
         person_id=person_id,
         name=name,
         member_ids=member_ids,
-        house="lords" if lords else "commons",
+        house=House.LORDS if lords else House.COMMONS,
         where=f"line {line}",
     )
 
@@ -323,14 +309,14 @@ def _spaces(text: str) -> str:
 # -- Popolo JSON -------------------------------------------------------------------------
 
 POPOLO_SCHEMES = {
-    "parlparse": PARLPARSE_PERSON,
-    "parlparse-person": PARLPARSE_PERSON,
-    "uk.org.publicwhip": PARLPARSE_PERSON,
-    "twfy": PARLPARSE_PERSON,
-    "parlparse-member": PARLPARSE_MEMBER,
-    "datadotparl_id": MNIS,
-    "datadotparl": MNIS,
-    "mnis": MNIS,
+    "parlparse": IdentifierScheme.PARLPARSE_PERSON,
+    "parlparse-person": IdentifierScheme.PARLPARSE_PERSON,
+    "uk.org.publicwhip": IdentifierScheme.PARLPARSE_PERSON,
+    "twfy": IdentifierScheme.PARLPARSE_PERSON,
+    "parlparse-member": IdentifierScheme.PARLPARSE_MEMBER,
+    "datadotparl_id": IdentifierScheme.MNIS,
+    "datadotparl": IdentifierScheme.MNIS,
+    "mnis": IdentifierScheme.MNIS,
 }
 
 
@@ -375,7 +361,7 @@ def parse_popolo(raw: bytes) -> ParsedMemberList:
                 ),
                 party=latest.get("party", ""),
                 constituency=latest.get("constituency", ""),
-                house=latest.get("house", "commons"),
+                house=latest.get("house", House.COMMONS),
                 start_date=min(starts) if starts else None,
                 end_date=latest.get("end"),
                 identifiers=_popolo_identifiers(person, where),
@@ -396,13 +382,14 @@ def _popolo_term(membership: dict, organizations: dict, areas: dict, *, where: s
     party = organizations.get(membership.get("on_behalf_of_id"), {}).get("name", "")
     chamber = organizations.get(membership.get("organization_id"), {})
     area = membership.get("area") or areas.get(membership.get("area_id"), {})
-    house_name = chamber.get("name", "") or "commons"
-    if house_name.lower() not in HOUSES:
+    house_name = chamber.get("name", "") or House.COMMONS
+    house = House.named(house_name)
+    if house is None:
         raise ParseError(f"{where}: unknown house {house_name!r}")
     return {
         "party": party_name(party),
         "constituency": area.get("name", "") if isinstance(area, dict) else "",
-        "house": HOUSES[house_name.lower()],
+        "house": house,
         "start": _date(membership.get("start_date", ""), f"{where}.start_date"),
         "end": _date(membership.get("end_date", ""), f"{where}.end_date"),
     }
@@ -414,10 +401,10 @@ def _popolo_identifiers(person: dict, where: str) -> tuple[Identifier, ...]:
         scheme, value = entry.get("scheme", ""), str(entry.get("identifier", "")).strip()
         if not scheme or not value:
             raise ParseError(f"{where}.identifiers[{n}]: needs scheme and identifier")
-        ours = POPOLO_SCHEMES.get(scheme.lower(), OTHER)
-        if ours == PARLPARSE_PERSON:
+        ours = POPOLO_SCHEMES.get(scheme.lower(), IdentifierScheme.OTHER)
+        if ours == IdentifierScheme.PARLPARSE_PERSON:
             value = _person_id(value, None, where=f"{where}.identifiers[{n}]")
-        elif ours == OTHER:
+        elif ours == IdentifierScheme.OTHER:
             value = f"{scheme}:{value}"  # other schemes share one column: keep them apart
         identifiers.append(Identifier(ours, value))
     return tuple(identifiers)
@@ -451,13 +438,11 @@ def _person_id(value: str, line: int | None, *, where: str = "") -> str:
 
 def _house(value: str, *, line: int | None) -> str:
     if not value:
-        return "commons"
-    try:
-        return HOUSES[value.strip().lower()]
-    except KeyError:
-        raise ParseError(
-            f"unknown house {value!r}; one of commons, lords, westminster-hall, other", line=line
-        ) from None
+        return House.COMMONS
+    house = House.named(value)
+    if house is None:
+        raise ParseError(f"unknown house {value!r}; one of {', '.join(House.values)}", line=line)
+    return house
 
 
 def _date(value: str, name: str, *, line: int | None = None) -> datetime.date | None:

@@ -3,6 +3,7 @@ a sentence splitter broke after an abbreviation."""
 
 import re
 
+from ...choices import DebateKind
 from .transcript import ParseError
 
 # Abbreviations that never end a sentence in Hansard. A line ending in one of them was broken
@@ -76,13 +77,13 @@ def kind_from(title: str, opening: str) -> str:
     Migration Bill", "Procurement Bill [Lords]"), or "" when nothing tells."""
     title = title.casefold().strip()
     if opening.startswith("(Urgent Question)"):
-        return "urgent-question"
+        return DebateKind.URGENT_QUESTION
     if title.startswith(("point of order", "points of order")):
-        return "point-of-order"
+        return DebateKind.POINT_OF_ORDER
     if title.startswith("petition"):
-        return "petition"
+        return DebateKind.PETITION
     if _BILL.search(title):
-        return "bill"
+        return DebateKind.BILL
     return ""
 
 

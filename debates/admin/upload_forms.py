@@ -1,11 +1,12 @@
-"""Forms of the admin's "Upload transcripts" pages (see debates/uploads.py)."""
+"""Forms of the admin's "Upload transcripts" pages (see `debates.ingest.staging`)."""
 
 from django import forms
 from django.conf import settings
 
-from . import uploads
-from .importers.transcript import DebateMetadata
-from .models import DebateKind, House
+from ..choices import DebateKind, House
+from ..ingest import sources, staging
+from ..ingest.importers.transcript import DebateMetadata
+from ..words import size
 
 SKIP, REPLACE = "skip", "replace"
 
@@ -15,7 +16,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one field; cleaned into uploads.Transcript objects by the form."""
+    """Several files in one field; cleaned into `sources.Transcript`s by the form."""
 
     widget = MultipleFileInput
 
@@ -63,13 +64,13 @@ class UploadForm(forms.Form):
         for file in files:
             if file.size > _size_limit(file):
                 raise forms.ValidationError(
-                    f"{file.name}: the file is {file.size / 1_000_000:,.1f} MB, over the limit"
-                    f" of {_size_limit(file) / 1_000_000:,.1f} MB."
+                    f"{file.name}: the file is {size(file.size)}, over the limit"
+                    f" of {size(_size_limit(file))}."
                 )
             read.append((file.name, file.read()))
         try:
-            return uploads.read_upload(read)
-        except uploads.UploadError as error:
+            return sources.from_uploads(read)
+        except sources.SourceError as error:
             raise forms.ValidationError(str(error)) from None
 
     def metadata(self) -> DebateMetadata:
@@ -78,7 +79,7 @@ class UploadForm(forms.Form):
             title=data["title"].strip(), date=data["date"], house=data["house"], kind=data["kind"]
         )
 
-    def add_preview_errors(self, preview: uploads.Preview) -> None:
+    def add_preview_errors(self, preview: staging.Preview) -> None:
         """Each file that cannot be loaded, under the files field; what plain text lacks,
         under the title and date fields."""
         for error in preview.errors:
@@ -101,7 +102,7 @@ class ConfirmForm(forms.Form):
 
     token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, preview: uploads.Preview, **kwargs):
+    def __init__(self, *args, preview: staging.Preview, **kwargs):
         super().__init__(*args, **kwargs)
         self.preview = preview
         for position in preview.choices_needed:

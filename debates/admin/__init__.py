@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.html import format_html
 
+from ..models import Debate, Member, MemberIdentifier, SourceFile, Speech
 from . import upload_views
-from .admin_speakers import UnresolvedSpeakersMixin
-from .models import Debate, Member, MemberIdentifier, SourceFile, Speech
+from .speakers import UnresolvedSpeakersMixin
 
 
 class MemberIdentifierInline(admin.TabularInline):

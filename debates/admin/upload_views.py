@@ -2,7 +2,7 @@
 
 Wired in `SourceFileAdmin.get_urls` through `AdminSite.admin_view`, so only staff reach
 them and CSRF applies; uploading also needs the permission to add debates and speeches.
-The work is done in `debates.uploads`.
+The work is done in `debates.ingest.staging`.
 """
 
 from django.contrib import messages
@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import uploads
-from .forms import REPLACE, SKIP, ConfirmForm, UploadForm
-from .loading import LoadError
+from ..ingest import staging
+from ..ingest.loading import LoadError
+from .upload_forms import REPLACE, SKIP, ConfirmForm, UploadForm
 
 PERMISSIONS = ["debates.add_sourcefile", "debates.add_debate", "debates.add_speech"]
 
@@ -28,11 +28,11 @@ def upload(request, model_admin):
     if not form.is_valid():
         return _page(request, model_admin, "upload.html", status=400, form=form)
     transcripts, metadata = form.cleaned_data["files"], form.metadata()
-    preview = uploads.preview(transcripts, metadata)
+    preview = staging.preview(transcripts, metadata)
     if preview.errors:
         form.add_preview_errors(preview)  # nothing is kept: choose the files again
         return _page(request, model_admin, "upload.html", status=400, form=form, preview=preview)
-    token = uploads.stage(transcripts, metadata, user=request.user)
+    token = staging.stage(transcripts, metadata, user=request.user)
     confirm_form = ConfirmForm(initial={"token": token}, preview=preview)
     return _preview_page(request, model_admin, confirm_form)
 
@@ -49,20 +49,20 @@ def confirm(request, model_admin):
             " them and preview them first.",
         )
     try:
-        staged = uploads.unstage(token, user=request.user)
-    except uploads.StagingError as error:
+        staged = staging.unstage(token, user=request.user)
+    except staging.StagingError as error:
         return _refused(request, model_admin, str(error))
     if "discard" in request.POST:
-        uploads.discard(staged.key)
+        staging.discard(staged.key)
         messages.info(request, "The upload was discarded; nothing was loaded.")
         return redirect(_upload_url(model_admin))
     # Planned again from the kept bytes: the database may have changed since the preview.
-    preview = uploads.preview(staged.transcripts, staged.metadata)
+    preview = staging.preview(staged.transcripts, staged.metadata)
     form = ConfirmForm(request.POST, preview=preview)
     if preview.errors or not form.is_valid():
         return _preview_page(request, model_admin, form, status=400)
     try:
-        confirmed = uploads.confirm(staged, replace=form.chosen(REPLACE), skip=form.chosen(SKIP))
+        confirmed = staging.confirm(staged, replace=form.chosen(REPLACE), skip=form.chosen(SKIP))
     except LoadError as error:
         return _preview_page(request, model_admin, form, error=str(error), status=400)
     except DatabaseError as error:

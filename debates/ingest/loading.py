@@ -9,8 +9,11 @@ and the raw bytes of every version are kept.
 """
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -19,20 +22,58 @@ from django.utils.text import slugify
 
 from search import indexing as search_index
 
+from ..choices import DebateKind, House
+from ..models import Debate, SourceFile, Speech
+from ..words import size
 from . import speakers
 from .importers import detect
-from .importers.transcript import (
-    DebateMetadata,
-    ParsedDebate,
-    ParsedSpeech,
-    ParsedTranscript,
-    ParseError,
-)
-from .models import CITATION_PREFIX, Debate, DebateKind, House, SourceFile, Speech
+from .importers.transcript import DebateMetadata, ParsedDebate, ParsedTranscript, ParseError
 
 
 class LoadError(ValueError):
     """A file that cannot be loaded; the message names the file (and line) and what to do."""
+
+
+class PlanStatus(StrEnum):
+    """What loading a file would do (`FilePlan.status`), as the upload preview says it."""
+
+    ERROR = "error"
+    UNCHANGED = "unchanged"
+    OLDER_VERSION = "older-version"
+    REPEATS = "repeats"  # debates loaded already from other bytes: skip or replace?
+    NEW = "new"
+
+    @property
+    def label(self) -> str:
+        return {
+            PlanStatus.ERROR: "Cannot be loaded",
+            PlanStatus.UNCHANGED: "Already loaded: these same bytes",
+            PlanStatus.OLDER_VERSION: "Will be skipped: a newer version is loaded",
+            PlanStatus.REPEATS: "Repeats what is loaded: choose below",
+            PlanStatus.NEW: "New",
+        }[self]
+
+
+class LoadStatus(StrEnum):
+    """What loading a file did (`LoadResult.status`)."""
+
+    LOADED = "loaded"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    WOULD_LOAD = "would load"  # a dry run
+    WOULD_REPLACE = "would replace"
+
+    @property
+    def label(self) -> str:
+        return {
+            LoadStatus.LOADED: "Loaded",
+            LoadStatus.REPLACED: "Loaded in place of what was loaded",
+            LoadStatus.UNCHANGED: "Already loaded: nothing changed",
+            LoadStatus.SKIPPED: "Skipped",
+            LoadStatus.WOULD_LOAD: "Would be loaded",
+            LoadStatus.WOULD_REPLACE: "Would be loaded in place of what is loaded",
+        }[self]
 
 
 @dataclass
@@ -46,6 +87,14 @@ class DebatePlan:
     @property
     def speech_count(self) -> int:
         return len(self.parsed.speeches)
+
+    @property
+    def house_label(self) -> str:
+        return House.label_of(self.parsed.house)
+
+    @property
+    def kind_label(self) -> str:
+        return DebateKind.label_of(self.parsed.kind)
 
     @property
     def resolved_count(self) -> int:
@@ -101,24 +150,28 @@ class FilePlan:
         return list(found.values())
 
     @property
-    def status(self) -> str:
-        """error, unchanged, older-version, repeats (needs a choice: skip or replace), new."""
+    def status(self) -> PlanStatus:
         if self.error:
-            return "error"
+            return PlanStatus.ERROR
         if self.unchanged:
-            return "unchanged"
+            return PlanStatus.UNCHANGED
         if self.newer:
-            return "older-version"
+            return PlanStatus.OLDER_VERSION
         if self.repeats:
-            return "repeats"
-        return "new"
+            return PlanStatus.REPEATS
+        return PlanStatus.NEW
+
+    @property
+    def status_label(self) -> str:
+        if self.status == PlanStatus.NEW and self.older:
+            return "New version: replaces an older one"
+        return self.status.label
 
 
 @dataclass
 class LoadResult:
     name: str
-    # "loaded", "replaced", "unchanged", "skipped"; with dry_run "would load"/"would replace"
-    status: str
+    status: LoadStatus
     debates: list[Debate] = field(default_factory=list)
     debate_count: int = 0
     speech_count: int = 0
@@ -129,7 +182,7 @@ class LoadResult:
 
     @property
     def wrote(self) -> bool:
-        return self.status in {"loaded", "replaced"}
+        return self.status in {LoadStatus.LOADED, LoadStatus.REPLACED}
 
 
 def max_file_size() -> int:
@@ -141,7 +194,7 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
     plan = FilePlan(name=name, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
     if len(raw) > max_file_size():
         plan.error = (
-            f"{name}: the file is {_size(len(raw))}, over the limit of {_size(max_file_size())}"
+            f"{name}: the file is {size(len(raw))}, over the limit of {size(max_file_size())}"
         )
         return plan
     existing = SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
@@ -181,21 +234,23 @@ def load_file(
     replace: bool = False,
     dry_run: bool = False,
 ) -> LoadResult:
-    """Load one file in one transaction (see `load_files`)."""
-    return load_files([(name, raw, metadata)], replace=replace, dry_run=dry_run)[0]
+    """Load one file in one transaction (see `load_files`); with `replace` it takes the
+    place of debates loaded already from other bytes, and the same bytes load again."""
+    files = [(name, raw, metadata)]
+    return load_files(files, replace={name} if replace else (), dry_run=dry_run)[0]
 
 
 def load_files(
     files: list[tuple[str, bytes, DebateMetadata]],
     *,
-    replace: bool | Collection[str] = False,
+    replace: Collection[str] = (),
     skip: Collection[str] = (),
     dry_run: bool = False,
 ) -> list[LoadResult]:
     """Load (name, bytes, metadata) files all together or not at all.
 
     A file whose debates are loaded already from other bytes is refused unless its name is in
-    `replace` (or `replace` is True), when it takes their place, or in `skip`. The newest
+    `replace`, when it takes their place, or in `skip`. The newest
     version of a record replaces older ones by itself; an older one is skipped. The same
     bytes again change nothing. Raises LoadError, having written nothing, if any file fails.
     """
@@ -203,8 +258,9 @@ def load_files(
     with transaction.atomic():
         for name, raw, metadata in files:
             plan = plan_file(raw, name=name, metadata=metadata)
-            replacing = replace is True or (replace and name in replace)
-            results.append(_load_plan(plan, replace=replacing, skip=name in skip, dry_run=dry_run))
+            results.append(
+                _load_plan(plan, replace=name in replace, skip=name in skip, dry_run=dry_run)
+            )
     return results
 
 
@@ -213,16 +269,18 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
         raise LoadError(plan.error)
     if plan.unchanged and not replace:
         return LoadResult(
-            name=plan.name, status="unchanged", debates=list(plan.unchanged.debates.all())
+            name=plan.name,
+            status=LoadStatus.UNCHANGED,
+            debates=list(plan.unchanged.debates.all()),
         )
     if plan.newer:
         return LoadResult(
             name=plan.name,
-            status="skipped",
+            status=LoadStatus.SKIPPED,
             reason=f"a newer version ({plan.newer.name}) is loaded",
         )
     if plan.repeats and skip:
-        return LoadResult(name=plan.name, status="skipped", reason="chosen to skip")
+        return LoadResult(name=plan.name, status=LoadStatus.SKIPPED, reason="chosen to skip")
     if plan.repeats and not replace:
         old = plan.repeats[0]
         raise LoadError(
@@ -233,11 +291,14 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
     superseded = plan.superseded
     if plan.unchanged:
         superseded += list(plan.unchanged.debates.exclude(id__in=[d.id for d in superseded]))
-    status = "replaced" if superseded else "loaded"
+    if dry_run:
+        status = LoadStatus.WOULD_REPLACE if superseded else LoadStatus.WOULD_LOAD
+    else:
+        status = LoadStatus.REPLACED if superseded else LoadStatus.LOADED
     parsed = plan.parsed
     result = LoadResult(
         name=plan.name,
-        status={"loaded": "would load", "replaced": "would replace"}[status] if dry_run else status,
+        status=status,
         debate_count=len(parsed.debates),
         speech_count=parsed.speech_count,
         sentence_count=parsed.sentence_count,
@@ -306,6 +367,14 @@ def _sections(speeches) -> list[str]:
     return sections
 
 
+class _Sitting(NamedTuple):
+    """A loaded debate's unresolved speeches, as `speakers.resolve` reads them."""
+
+    house: str
+    date: date
+    speeches: Sequence[Speech]
+
+
 def resolve_loaded_speeches(*, chunk: int = 200) -> int:
     """Give speeches that resolved to no member when they were loaded the member they resolve
     to now (after `load_members`, say), and send them to the index. Returns how many."""
@@ -324,25 +393,11 @@ def resolve_loaded_speeches(*, chunk: int = 200) -> int:
         by_debate = {debate.id: (debate, []) for debate in debates}
         for speech in speeches:
             by_debate[speech.debate_id][1].append(speech)
-        parsed = [
-            ParsedDebate(
-                title=debate.title,
-                date=debate.date,
-                house=debate.house,
-                kind=debate.kind,
-                speeches=tuple(
-                    ParsedSpeech(
-                        paragraphs=(),
-                        speaker_name=speech.speaker_name,
-                        speaker_constituency=speech.speaker_constituency,
-                        member_ref=speech.member_ref,
-                    )
-                    for speech in rows
-                ),
-            )
+        loaded = [
+            _Sitting(house=debate.house, date=debate.date, speeches=rows)
             for debate, rows in by_debate.values()
         ]
-        member_ids = speakers.resolve(parsed)
+        member_ids = speakers.resolve(loaded)
         for (_, rows), ids in zip(by_debate.values(), member_ids, strict=True):
             for speech, member_id in zip(rows, ids, strict=True):
                 if member_id is not None:
@@ -402,12 +457,6 @@ def _newer(version: str, than: str) -> bool:
     return (len(version), version) > (len(than), than)
 
 
-def _size(size: int) -> str:
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:,.1f} MB"
-    return f"{size / 1_000:,.1f} kB" if size >= 1_000 else f"{size} bytes"
-
-
 def _unique_slug(debate: ParsedDebate) -> str:
     base = slugify(debate.title)[:180].strip("-") or "debate"
     on_the_day = dict(Debate.objects.filter(date=debate.date).values_list("slug", "house"))
@@ -416,6 +465,6 @@ def _unique_slug(debate: ParsedDebate) -> str:
     # The same title in another House that day is told apart by the House ("-hl"); a second
     # debate of the same title in the same House by a number ("-2").
     if on_the_day.get(base) != debate.house:
-        candidates.append(f"{base}-{CITATION_PREFIX.get(debate.house, debate.house).lower()}")
+        candidates.append(f"{base}-{(House(debate.house).citation_prefix or debate.house).lower()}")
     candidates += [f"{base}-{n}" for n in range(2, len(taken) + 3)]
     return next(slug for slug in candidates if slug not in taken)

@@ -24,11 +24,12 @@ from django.utils.text import slugify
 
 from search import indexing as search_index
 
+from ..choices import House, IdentifierScheme
+from ..models import Member, MemberIdentifier, Speech
 from . import loading
-from .importers import members as parser
-from .importers.members import Identifier, ParsedMember, ParsedMemberList, ParsedPerson
+from .importers import member_lists as parser
+from .importers.member_lists import Identifier, ParsedMember, ParsedMemberList, ParsedPerson
 from .importers.transcript import ParseError
-from .models import House, Member, MemberIdentifier, Speech
 from .speakers import name_key, place_key
 
 FIELDS = [
@@ -104,7 +105,11 @@ class _Group:
 
     @property
     def person_ids(self) -> set[str]:
-        return {value for scheme, value in self.identifiers if scheme == parser.PARLPARSE_PERSON}
+        return {
+            value
+            for scheme, value in self.identifiers
+            if scheme == IdentifierScheme.PARLPARSE_PERSON
+        }
 
     def latest(self) -> tuple[str, ParsedMember] | None:
         """The record that speaks for the group: a whole member's record (a CSV row, a Popolo
@@ -160,14 +165,16 @@ def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
             group.records.append((file_name, item))
             for identifier in item.identifiers:
                 group.add_identifier(identifier)
-            for member_id in item.ids(parser.PARLPARSE_MEMBER):
+            for member_id in item.ids(IdentifierScheme.PARLPARSE_MEMBER):
                 if member_id in person_of:
-                    group.add_identifier(Identifier(parser.PARLPARSE_PERSON, person_of[member_id]))
+                    group.add_identifier(
+                        Identifier(IdentifierScheme.PARLPARSE_PERSON, person_of[member_id])
+                    )
         else:
             group.persons.append((file_name, item))
-            group.add_identifier(Identifier(parser.PARLPARSE_PERSON, item.person_id))
+            group.add_identifier(Identifier(IdentifierScheme.PARLPARSE_PERSON, item.person_id))
             for member_id in item.member_ids:
-                group.add_identifier(Identifier(parser.PARLPARSE_MEMBER, member_id))
+                group.add_identifier(Identifier(IdentifierScheme.PARLPARSE_MEMBER, member_id))
     # Then by name and constituency, where that joins no two persons.
     by_place: dict[tuple[str, str], _Group] = {}
     joined = []
@@ -195,13 +202,13 @@ def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
 
 def _keys(kind: str, item, person_of: dict) -> list[tuple[str, str]]:
     if kind == "person":
-        return [(parser.PARLPARSE_PERSON, item.person_id)] + [
-            (parser.PARLPARSE_MEMBER, member_id) for member_id in item.member_ids
+        return [(IdentifierScheme.PARLPARSE_PERSON, item.person_id)] + [
+            (IdentifierScheme.PARLPARSE_MEMBER, member_id) for member_id in item.member_ids
         ]
     keys = [(identifier.scheme, identifier.value) for identifier in item.identifiers]
     keys += [
-        (parser.PARLPARSE_PERSON, person_of[member_id])
-        for member_id in item.ids(parser.PARLPARSE_MEMBER)
+        (IdentifierScheme.PARLPARSE_PERSON, person_of[member_id])
+        for member_id in item.ids(IdentifierScheme.PARLPARSE_MEMBER)
         if member_id in person_of
     ]
     return keys
@@ -223,7 +230,7 @@ class _Writer:
         self.person_of_member = {
             identifier.member_id: identifier.value
             for identifier in self.identifiers.values()
-            if identifier.scheme == parser.PARLPARSE_PERSON
+            if identifier.scheme == IdentifierScheme.PARLPARSE_PERSON
         }
         self.latest_term = defaultdict(lambda: None)  # member id -> latest term start known
         for identifier in self.identifiers.values():

@@ -1,8 +1,7 @@
-"""Uploading transcripts through the admin: read, preview, keep, confirm.
+"""Uploading transcripts through the admin: preview, keep, confirm.
 
-1. `read_upload` turns the uploaded files into transcripts: a .zip opens into its entries
-   (`importers.archive`), a manifest.json among them gives its folder's files their title
-   and date, as it does for `load_transcripts`.
+1. `sources.from_uploads` turns the uploaded files into transcripts (a .zip opens into its
+   entries, a manifest.json among them names its folder's files), as for `load_transcripts`.
 2. `preview` plans each file (`loading.plan_file`) without writing anything.
 3. `stage` keeps the bytes in CHAMBER_UPLOAD_DIR under an unguessable key until the clerk
    confirms; the token that names them is signed, dated and tied to the user.
@@ -21,41 +20,26 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
 
 from search import indexing as search_index
 
-from .importers import archive, detect
-from .importers.manifest import parse_manifest
+from .importers import detect
 from .importers.transcript import DebateMetadata, ParseError
-from .loading import FilePlan, LoadResult, load_files, plan_file
+from .loading import FilePlan, LoadResult, PlanStatus, load_files, plan_file
+from .sources import Transcript
 
 MAX_AGE = 24 * 60 * 60  # seconds a staged upload is kept
-MANIFEST = "manifest.json"
-TRANSCRIPT_SUFFIXES = (".txt", ".xml")  # in a .zip, as in a folder, other files are left
 _SALT = "debates.uploads.staged"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _METADATA_FIELDS = [f.name for f in dataclasses.fields(DebateMetadata)]
 
 
-class UploadError(ValueError):
-    """Files that cannot be taken at all; the message names the file (and entry)."""
-
-
 class StagingError(ValueError):
     """A confirmation whose token is missing, altered, someone else's, or too old."""
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """One file to load: its name in the upload ("day.zip/debates.xml" for an entry)."""
-
-    name: str
-    raw: bytes
-    metadata: DebateMetadata = DebateMetadata()  # from a manifest.json beside it
 
 
 @dataclass
@@ -84,7 +68,7 @@ class Preview:
 
     @property
     def choices_needed(self) -> list[int]:
-        return [n for n, plan in enumerate(self.plans) if plan.status == "repeats"]
+        return [n for n, plan in enumerate(self.plans) if plan.status == PlanStatus.REPEATS]
 
     @property
     def debate_count(self) -> int:
@@ -96,71 +80,7 @@ class Preview:
 
     @property
     def loads_something(self) -> bool:
-        return any(plan.status in {"new", "repeats"} for plan in self.plans)
-
-
-# -- Reading ---------------------------------------------------------------------------------
-
-
-def read_upload(files: list[tuple[str, bytes]]) -> list[Transcript]:
-    """The transcripts of the uploaded (name, bytes) files, .zip archives opened."""
-    limits = archive.Limits(
-        max_files=settings.CHAMBER_MAX_UPLOAD_FILES,
-        max_file_bytes=settings.CHAMBER_MAX_TRANSCRIPT_BYTES,
-        max_total_bytes=settings.CHAMBER_MAX_UPLOAD_BYTES,
-    )
-    transcripts = []
-    for name, raw in files:
-        if archive.is_zip(raw) or name.lower().endswith(".zip"):
-            try:
-                entries = archive.read_zip(raw, name=name, limits=limits)
-            except archive.ArchiveError as error:
-                raise UploadError(str(error)) from None
-            transcripts += _with_manifests(name, entries)
-        else:
-            transcripts.append(Transcript(name=name, raw=raw))
-    if len(transcripts) > settings.CHAMBER_MAX_UPLOAD_FILES:
-        raise UploadError(
-            f"{len(transcripts):,} files, more than the {settings.CHAMBER_MAX_UPLOAD_FILES:,}"
-            " one upload may hold"
-        )
-    total = sum(len(t.raw) for t in transcripts)
-    if total > settings.CHAMBER_MAX_UPLOAD_BYTES:
-        raise UploadError(
-            f"the files come to {_megabytes(total)}, over the limit of"
-            f" {_megabytes(settings.CHAMBER_MAX_UPLOAD_BYTES)} for one upload"
-        )
-    names = [t.name for t in transcripts]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise UploadError(f"{', '.join(twice)}: two files of that name; rename one")
-    return transcripts
-
-
-def _with_manifests(zip_name: str, entries: list[archive.Entry]) -> list[Transcript]:
-    """The entries of a .zip as transcripts, each with its folder's manifest entry."""
-    manifests = {}
-    for entry in entries:
-        path = PurePosixPath(entry.name)
-        if path.name == MANIFEST:
-            try:
-                manifests[path.parent] = parse_manifest(entry.raw)
-            except ParseError as error:
-                raise UploadError(f"{zip_name}: entry {entry.name!r}: {error}") from None
-    transcripts = [
-        Transcript(
-            name=f"{zip_name}/{entry.name}",
-            raw=entry.raw,
-            metadata=manifests.get(path.parent, {}).get(path.name, DebateMetadata()),
-        )
-        for entry in entries
-        if (path := PurePosixPath(entry.name)).suffix.lower() in TRANSCRIPT_SUFFIXES
-    ]
-    if not transcripts:
-        raise UploadError(
-            f"{zip_name}: no transcripts in the archive ({', '.join(TRANSCRIPT_SUFFIXES)})"
-        )
-    return transcripts
+        return any(plan.status in {PlanStatus.NEW, PlanStatus.REPEATS} for plan in self.plans)
 
 
 # -- Preview and confirmation ----------------------------------------------------------------
@@ -310,7 +230,3 @@ def _metadata(values: dict) -> DebateMetadata:
     if values.get("date"):
         values["date"] = datetime.date.fromisoformat(values["date"])
     return DebateMetadata(**values)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"

@@ -2,7 +2,7 @@
 
 `resolve(debates)` answers, for every speech of every parsed debate, the id of the member
 who gave it, or None. It only reads, in three queries at most however long the transcript;
-`debates.loading` writes what it answers, and the upload preview counts it.
+`debates.ingest.loading` writes what it answers, and the upload preview counts it.
 
 A speech resolves, in this order:
 
@@ -24,19 +24,20 @@ they are not *unresolved speakers*: nobody is missing from the members list, so 
 unresolved-speakers page and `is_unresolvable` leave them out.
 """
 
+import datetime
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import reduce
 from operator import or_
+from typing import Protocol
 
 from django.db.models import Q
 
-from .importers.transcript import ParsedDebate, ParsedSpeech
-from .models import House, Member, MemberIdentifier
+from ..choices import TITLES, House
+from ..models import Member, MemberIdentifier
 
-TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame"}
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 # Who is printed but is not one member: offices without a name, and the House together.
@@ -51,6 +52,30 @@ _ROLE_ONLY = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+class Printed(Protocol):
+    """A speech as resolving reads it: a parsed speech, or a loaded one (`Speech`)."""
+
+    @property
+    def speaker_name(self) -> str: ...
+    @property
+    def speaker_role(self) -> str: ...
+    @property
+    def speaker_constituency(self) -> str: ...
+    @property
+    def member_ref(self) -> str: ...
+
+
+class Sitting(Protocol):
+    """A debate as resolving reads it: its House, its date and its speeches in order."""
+
+    @property
+    def house(self) -> str: ...
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def speeches(self) -> Sequence[Printed]: ...
 
 
 def name_key(name: str) -> str:
@@ -78,7 +103,7 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def resolve(debates: Sequence[ParsedDebate]) -> list[list[int | None]]:
+def resolve(debates: Sequence[Sitting]) -> list[list[int | None]]:
     """Member ids per speech, debate by debate, in the order given."""
     refs = {speech.member_ref for debate in debates for speech in debate.speeches}
     by_ref = _members_by_ref(refs - {""})
@@ -108,13 +133,13 @@ def resolve(debates: Sequence[ParsedDebate]) -> list[list[int | None]]:
 _THE_SPEAKER = re.compile(r"^(?:mr|madam)\s+speaker$")
 
 
-def _is_the_speaker(speech: ParsedSpeech) -> bool:
+def _is_the_speaker(speech: Printed) -> bool:
     """Printed as the Speaker of the Commons alone: "Mr Speaker:", "Madam Speaker:"."""
     printed = speech.speaker_name or speech.speaker_role
     return bool(_THE_SPEAKER.match(" ".join(_plain(printed).split())))
 
 
-def _speakers_of_the_house(debates: Sequence[ParsedDebate]) -> list[Member]:
+def _speakers_of_the_house(debates: Sequence[Sitting]) -> list[Member]:
     """Members listed with the party "Speaker", if any debate prints the Speaker unnamed (one
     query then, none otherwise)."""
     if not any(
@@ -130,7 +155,7 @@ def _speakers_of_the_house(debates: Sequence[ParsedDebate]) -> list[Member]:
     )
 
 
-def _resolve_debate(debate: ParsedDebate, by_ref: dict, candidates) -> list[int | None]:
+def _resolve_debate(debate: Sitting, by_ref: dict, candidates) -> list[int | None]:
     ids = []
     for speech in debate.speeches:
         member_id = by_ref.get(speech.member_ref) if speech.member_ref else None
@@ -165,7 +190,7 @@ class _Candidates:
             if key:
                 self.by_surname[key.split()[-1]].append(member)
 
-    def find(self, speech: ParsedSpeech, debate: ParsedDebate) -> int | None:
+    def find(self, speech: Printed, debate: Sitting) -> int | None:
         key = name_key(speech.speaker_name)
         if speech.speaker_constituency:
             found = self.by_name_place.get((key, place_key(speech.speaker_constituency)), ())
@@ -178,7 +203,7 @@ class _Candidates:
         return next(iter(serving)) if len(serving) == 1 else None
 
 
-def _serving(member: Member, debate: ParsedDebate) -> bool:
+def _serving(member: Member, debate: Sitting) -> bool:
     house = House.COMMONS if debate.house == House.WESTMINSTER_HALL else debate.house
     if member.house != house:
         return False

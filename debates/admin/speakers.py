@@ -1,5 +1,5 @@
 """The admin's unresolved-speakers page: names printed in speeches that resolve to no member,
-and a form to attribute them to one (see `debates.speakers` for what resolves by itself)."""
+and a form to attribute them to one (see `debates.ingest.speakers` for what resolves by itself)."""
 
 from django import forms
 from django.contrib import messages
@@ -15,8 +15,9 @@ from django.utils.http import urlencode
 
 from search import indexing as search_index
 
-from .models import Debate, Member, Speech
-from .speakers import is_role_only
+from ..ingest.speakers import is_role_only
+from ..models import Debate, Member, Speech
+from ..words import plural
 
 
 class AttributeSpeakerForm(forms.Form):
@@ -74,7 +75,7 @@ class UnresolvedSpeakersMixin:
                 count = attribute(form.speeches(), form.cleaned_data["member"])
                 messages.success(
                     request,
-                    f"{count} speech{'es' if count != 1 else ''} printed as"
+                    f"{plural(count, 'speech')} printed as"
                     f" “{form.cleaned_data['speaker_name']}” now attributed to"
                     f" {form.cleaned_data['member']}.",
                 )

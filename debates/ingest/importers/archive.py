@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ...words import size
+
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
 # Text compresses about tenfold; a ratio far beyond that over a sizeable entry is a bomb.
 MAX_RATIO = 200
@@ -87,8 +89,8 @@ def _check_listing(infos: list[zipfile.ZipInfo], *, name: str, limits: Limits) -
         seen.add(info.filename)
         if info.file_size > limits.max_file_bytes:
             raise ArchiveError(
-                f"{entry} is {_megabytes(info.file_size)} uncompressed, over the limit of"
-                f" {_megabytes(limits.max_file_bytes)}"
+                f"{entry} is {size(info.file_size)} uncompressed, over the limit of"
+                f" {size(limits.max_file_bytes)}"
             )
         if info.file_size >= RATIO_CHECKED_FROM and info.file_size > MAX_RATIO * max(
             info.compress_size, 1
@@ -100,7 +102,7 @@ def _check_listing(infos: list[zipfile.ZipInfo], *, name: str, limits: Limits) -
         total += info.file_size
         if total > limits.max_total_bytes:
             raise ArchiveError(
-                f"{name}: the files come to more than {_megabytes(limits.max_total_bytes)}"
+                f"{name}: the files come to more than {size(limits.max_total_bytes)}"
                 " uncompressed, over the limit for one upload; nothing was read"
             )
 
@@ -136,7 +138,3 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, name: str) -> byte
     if is_zip(raw):
         raise ArchiveError(f"{entry} is itself a .zip; put all the files in one archive")
     return raw
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"

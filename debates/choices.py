@@ -1,0 +1,99 @@
+"""The words of the record, each defined once: Houses, kinds of debate and of speech, and the
+schemes of the ids that sources give members.
+
+Pure (no Django): the importers write these values, the models take them as the choices of
+their fields, and the search form's `house:` reads them. Each is a `StrEnum` whose members
+carry a label, so `House.COMMONS == "commons"` and `House.COMMONS.label` reads "House of
+Commons"; `House.values` and `House.choices` are what Django's `TextChoices` would give.
+"""
+
+from enum import EnumType, StrEnum
+from typing import Self
+
+
+class _ChoicesType(EnumType):
+    @property
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]  # type: ignore[attr-defined]
+
+    @property
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]  # type: ignore[attr-defined]
+
+
+class Choices(StrEnum, metaclass=_ChoicesType):
+    """A StrEnum of (value, label) members."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a value, or the value itself if it is none of ours."""
+        return cls(value).label if value in cls.values else value
+
+
+class House(Choices):
+    COMMONS = "commons", "House of Commons"
+    LORDS = "lords", "House of Lords"
+    WESTMINSTER_HALL = "westminster-hall", "Westminster Hall"
+    OTHER = "other", "Other"
+
+    @classmethod
+    def named(cls, name: str) -> "House | None":
+        """The House a source or a reader names: "Commons", "House of Lords", "HC",
+        "Westminster Hall"; None for a name that is none of them."""
+        return _HOUSE_NAMES.get(" ".join(name.replace("-", " ").split()).casefold())
+
+    @property
+    def citation_prefix(self) -> str:
+        """The abbreviation of the official citation ("HC Deb 26 March 2024"), if any."""
+        return _CITATION_PREFIX.get(self, "")
+
+
+_CITATION_PREFIX = {House.COMMONS: "HC", House.LORDS: "HL", House.WESTMINSTER_HALL: "WH"}
+_HOUSE_NAMES = {
+    **{house.value.replace("-", " "): house for house in House},
+    **{house.label.casefold(): house for house in House},
+    **{prefix.casefold(): house for house, prefix in _CITATION_PREFIX.items()},
+}
+
+
+class DebateKind(Choices):
+    DEBATE = "debate", "Debate"
+    STATEMENT = "statement", "Ministerial statement"
+    URGENT_QUESTION = "urgent-question", "Urgent question"
+    ORAL_QUESTIONS = "oral-questions", "Oral questions"
+    WRITTEN_STATEMENT = "written-statement", "Written statement"
+    BILL = "bill", "Bill"
+    PETITION = "petition", "Petition"
+    POINT_OF_ORDER = "point-of-order", "Point of order"
+    OTHER = "other", "Other"
+
+
+class SpeechKind(Choices):
+    """What a record in a transcript is."""
+
+    SPEECH = "speech", "Speech"  # someone speaking, named or not
+    # The record's own words: "Question put and agreed to.", a scene.
+    NARRATIVE = "narrative", "Narrative"
+    DIVISION = "division", "Division"  # a vote: its number, the counts and the tellers
+
+
+class IdentifierScheme(Choices):
+    """Whose id a source gives a member (`MemberIdentifier.scheme`)."""
+
+    PARLPARSE_PERSON = "parlparse-person", "ParlParse person id"
+    PARLPARSE_MEMBER = "parlparse-member", "ParlParse member id"  # one seat-term
+    MNIS = "mnis", "MNIS id"
+    OTHER = "other", "Other"
+
+
+# Titles a name may be printed with, left out when names are compared or sorted ("The Rt Hon.
+# Sir Keir Starmer" is "Keir Starmer").
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "rt", "hon", "the"})

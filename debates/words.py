@@ -1,0 +1,20 @@
+"""How counts and sizes read in what Chamber prints: "1 speech", "2,431 speeches", "1.2 MB".
+
+Pure (no Django): the importers use it as well as the commands, the admin and the pages.
+"""
+
+# Words whose plural is not the word and an "s".
+_PLURALS = {"speech": "speeches", "entry": "entries", "this": "these"}
+
+
+def plural(count: int, word: str) -> str:
+    """`count` and `word`, plural unless the count is one: plural(2431, "speech")."""
+    return f"{count:,} {word if count == 1 else _PLURALS.get(word, f'{word}s')}"
+
+
+def size(size: int) -> str:
+    """A size in bytes as a person reads it: "240 bytes", "12.5 kB", "1.2 MB" (SI units,
+    as the limits in settings are given)."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:,.1f} MB"
+    return f"{size / 1_000:,.1f} kB" if size >= 1_000 else f"{size:,} bytes"
