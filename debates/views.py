@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.views.generic import TemplateView
 
 from search.snippets import highlighter_for
 
@@ -37,60 +38,89 @@ def archive(request):
     return render(request, "debates/debate_archive.html", {"years": _years(Debate.objects.all())})
 
 
-def year(request, year):
-    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
-        raise Http404("There is no such year.")
-    years = _years(Debate.objects.filter(date__year=year))
-    if not years:
-        raise Http404(f"Nothing is recorded for {year}.")
-    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    before, after = Debate.objects.sitting_before(first), Debate.objects.sitting_after(last)
-    context = {
-        "year": years[0],
-        "pager": _pager(
-            "Years with debates",
-            before and (reverse("debates:year", args=[before.year]), str(before.year)),
-            after and (reverse("debates:year", args=[after.year]), str(after.year)),
-        ),
-    }
-    return render(request, "debates/debate_year.html", context)
+class SittingPeriodView(TemplateView):
+    """A period of the archive (a year, a month, a day) and links to the nearest periods
+    before and after it in which the House sat. Subclasses say what the period is."""
+
+    pager_label = ""
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """The first and last day of the period; Http404 if there is no such period."""
+        raise NotImplementedError
+
+    def contents(self) -> dict:
+        """What the page shows of the period; Http404 if nothing is recorded in it."""
+        raise NotImplementedError
+
+    def link(self, date: datetime.date) -> tuple[str, str]:
+        """The (url, text) of the period that holds `date`."""
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        first, last = self.period()
+        contents = self.contents()
+        before, after = Debate.objects.sitting_before(first), Debate.objects.sitting_after(last)
+        pager = _pager(self.pager_label, before and self.link(before), after and self.link(after))
+        return super().get_context_data(**{**kwargs, **contents, "first": first, "pager": pager})
 
 
-def month(request, year, month):
-    if not (1 <= month <= 12 and datetime.MINYEAR < year < datetime.MAXYEAR):
-        raise Http404("There is no such month.")
-    debates = Debate.objects.in_month(year, month).with_speech_counts().order_by("date", "id")
-    days = [(date, list(rows)) for date, rows in groupby(debates, key=lambda d: d.date)]
-    first = datetime.date(year, month, 1)
-    last = first.replace(day=calendar.monthrange(year, month)[1])
-    before, after = Debate.objects.sitting_before(first), Debate.objects.sitting_after(last)
-    context = {
-        "first": first,
-        "days": days,
-        "pager": _pager(
-            "Months with debates",
-            before and (_month_url(before), f"{before:%B %Y}"),
-            after and (_month_url(after), f"{after:%B %Y}"),
-        ),
-    }
-    return render(request, "debates/debate_month.html", context)
+class YearView(SittingPeriodView):
+    template_name = "debates/debate_year.html"
+    pager_label = "Years with debates"
+
+    def period(self):
+        year = self.kwargs["year"]
+        if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+            raise Http404("There is no such year.")
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+    def contents(self):
+        years = _years(Debate.objects.filter(date__year=self.kwargs["year"]))
+        if not years:
+            raise Http404(f"Nothing is recorded for {self.kwargs['year']}.")
+        return {"year": years[0]}
+
+    def link(self, date):
+        return reverse("debates:year", kwargs={"year": date.year}), str(date.year)
 
 
-def day(request, date):
-    debates = list(Debate.objects.on_date(date).with_speech_counts().order_by("id"))
-    if not debates:
-        raise Http404(f"Nothing is recorded for {date.day} {date:%B %Y}.")
-    before, after = Debate.objects.sitting_before(date), Debate.objects.sitting_after(date)
-    context = {
-        "date": date,
-        "debates": debates,
-        "pager": _pager(
-            "Sitting days",
-            before and (reverse("debates:day", args=[before]), _long_date(before)),
-            after and (reverse("debates:day", args=[after]), _long_date(after)),
-        ),
-    }
-    return render(request, "debates/debate_day.html", context)
+class MonthView(SittingPeriodView):
+    template_name = "debates/debate_month.html"
+    pager_label = "Months with debates"
+
+    def period(self):
+        year, month = self.kwargs["year"], self.kwargs["month"]
+        if not (1 <= month <= 12 and datetime.MINYEAR < year < datetime.MAXYEAR):
+            raise Http404("There is no such month.")
+        first = datetime.date(year, month, 1)
+        return first, first.replace(day=calendar.monthrange(year, month)[1])
+
+    def contents(self):
+        debates = Debate.objects.in_month(self.kwargs["year"], self.kwargs["month"])
+        debates = debates.with_speech_counts().order_by("date", "id")
+        return {"days": [(day, list(rows)) for day, rows in groupby(debates, key=lambda d: d.date)]}
+
+    def link(self, date):
+        url = reverse("debates:month", kwargs={"year": date.year, "month": date.month})
+        return url, f"{date:%B %Y}"
+
+
+class DayView(SittingPeriodView):
+    template_name = "debates/debate_day.html"
+    pager_label = "Sitting days"
+
+    def period(self):
+        return self.kwargs["date"], self.kwargs["date"]
+
+    def contents(self):
+        date = self.kwargs["date"]
+        debates = list(Debate.objects.on_date(date).with_speech_counts().order_by("id"))
+        if not debates:
+            raise Http404(f"Nothing is recorded for {date.day} {date:%B %Y}.")
+        return {"debates": debates}
+
+    def link(self, date):
+        return reverse("debates:day", kwargs={"date": date}), _long_date(date)
 
 
 def debate_detail(request, date, slug):
@@ -125,15 +155,19 @@ def speech_detail(request, date, slug, position):
             "position", flat=True
         )
     )
-    url = debate.get_absolute_url()
+
+    def url(position):
+        kwargs = {"date": debate.date, "slug": debate.slug, "position": position}
+        return reverse("debates:speech", kwargs=kwargs)
+
     context = {
         "speech": speech,
         "debate": debate,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Speeches in this debate",
-            position - 1 in positions and (f"{url}{position - 1}/", "Previous speech"),
-            position + 1 in positions and (f"{url}{position + 1}/", "Next speech"),
+            position - 1 in positions and (url(position - 1), "Previous speech"),
+            position + 1 in positions and (url(position + 1), "Next speech"),
         ),
     }
     return render(request, "debates/speech_detail.html", context)
@@ -184,10 +218,6 @@ def _years(debates):
 def _pager(label, previous, following):
     """Previous/next links for `_pager.html`: each a (url, text) pair or a false value."""
     return {"label": label, "previous": previous or None, "next": following or None}
-
-
-def _month_url(date):
-    return reverse("debates:month", kwargs={"year": date.year, "month": date.month})
 
 
 def _long_date(date):

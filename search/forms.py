@@ -96,6 +96,14 @@ class SpeechSearchForm(forms.Form):
         label="Search speeches",
         required=False,
         max_length=MAX_QUERY_LENGTH,
+        # The search page's box; the small boxes elsewhere give it their own id.
+        widget=forms.SearchInput(
+            attrs={
+                "id": "search-q",
+                "placeholder": "e.g. ceasefire",
+                "aria-describedby": "search-help-summary",
+            }
+        ),
         error_messages={"max_length": "Please shorten your search to %(limit_value)d characters."},
     )
     date_from = forms.DateField(
@@ -111,6 +119,7 @@ class SpeechSearchForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for facet in FACETS:
             self.fields[facet.name] = FacetSelectionField(facet)

@@ -13,18 +13,14 @@ possible and explained in `notices`. Pure Python: `forms.SpeechSearchForm` turns
 import re
 from dataclasses import dataclass, field
 
+from debates.choices import House
+
 from .analysis import stems
 
 MAX_QUERY_LENGTH = 500
 PREFIXES = ("speaker", "party", "title", "house")
-HOUSES = {
-    "commons": "commons",
-    "hc": "commons",
-    "house of commons": "commons",
-    "lords": "lords",
-    "hl": "lords",
-    "house of lords": "lords",
-}
+# The Houses `house:` narrows to.
+HOUSES = (House.COMMONS, House.LORDS)
 # A word: letters and digits, with inner apostrophes ("Member's") and dots ("hon.").
 WORD = re.compile(r"\w+(?:['’.]\w+)*")
 TOKEN = re.compile(
@@ -70,10 +66,6 @@ class ParsedQuery:
         """What the text must contain: the words and phrases to highlight."""
         return [term for group in self.groups for term in group]
 
-    @property
-    def only_excludes(self) -> bool:
-        return bool(self.excluded) and not (self.groups or self.fields or self.houses)
-
 
 def clean_text(text: str) -> str:
     """Text as typed, with control characters (a NUL byte, say) and runs of spaces turned
@@ -106,13 +98,13 @@ def parse(text: str) -> ParsedQuery:
         if term is None:
             continue
         if prefix == "house":
-            house = HOUSES.get(" ".join(WORD.findall(raw.lower())))
-            if house is None:
+            house = House.named(" ".join(WORD.findall(raw.lower())))
+            if house not in HOUSES:
                 notices.append(f"house: takes commons or lords, not “{raw}”.")
             elif not negated:
                 houses.append(house)
             else:
-                houses.extend(h for h in ("commons", "lords") if h != house)
+                houses.extend(h for h in HOUSES if h != house)
         elif prefix:
             fields.append((prefix, term, negated))
         elif negated:

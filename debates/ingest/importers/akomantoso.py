@@ -37,18 +37,10 @@ from .transcript import (
 from .xmlsafe import local_name, parse_xml
 
 FORMAT = "akomantoso"
-NAMESPACES = ("http://www.akomantoso.org/", "http://docs.oasis-open.org/legaldocml/ns/akn/")
 
 _SPEECHES = {"speech", "question", "answer"}
 _NARRATIVE = {"narrative", "scene", "summary", "other"}
 _NOT_CONTENT = {"heading", "num", "subheading", "from", "noteRef", "recordedTime", "eol", "meta"}
-
-
-def is_akomantoso(root) -> bool:
-    namespace = root.nsmap.get(root.prefix) if hasattr(root, "nsmap") else None
-    return local_name(root) == "akomaNtoso" and (
-        namespace is None or namespace.startswith(NAMESPACES)
-    )
 
 
 def parse(raw: bytes, *, metadata: DebateMetadata = DebateMetadata()) -> ParsedTranscript:
