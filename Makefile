@@ -32,8 +32,11 @@ chromium:
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get install -y -q chromium || { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium; }; }
 
+# The suite under coverage; the report (lines of config/, debates/, search/ run by the tests)
+# follows it.
 test: install chromium
-	$(MANAGE) test tests --noinput --parallel 1
+	$(BIN)/coverage run manage.py test tests --noinput --parallel 1
+	$(BIN)/coverage report --skip-covered --sort=cover | tail -n 25
 
 test-postgres:
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(MAKE) test
@@ -41,6 +44,7 @@ test-postgres:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,4 @@
-"""Haystack's Whoosh backend, fixed where it measured slow or unsafe (see ../shared/STACK.md).
+"""Haystack's Whoosh backend, fixed where it measured slow or unsafe (docs/search-engine.md).
 
 Configured in `HAYSTACK_CONNECTIONS` as `search.backends.ChamberWhooshEngine`. Everything
 the views do still goes through Haystack's `SearchQuerySet`, so a site that outgrows Whoosh
