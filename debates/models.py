@@ -1,3 +1,7 @@
+"""What Chamber keeps: source files as given, debates, their speeches and the members who gave
+them. The choices of the fields (House, DebateKind, SpeechKind, IdentifierScheme) are defined
+in `debates.choices`; only `debates.ingest` writes these rows (and the admin, by hand)."""
+
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -283,9 +287,22 @@ class Speech(models.Model):
         return [sentence for paragraph in self.paragraphs for sentence in paragraph]
 
     @property
-    def display_speaker(self):
+    def speaker_status(self) -> str:
+        """How the record names who spoke: "member" (resolved to one), "printed" (a name or an
+        office as printed), "record" (the record's own words, a division) or "unrecorded"."""
         if self.member_id:
-            return self.member.name
+            return "member"
         if self.speaker_name or self.speaker_role:
+            return "printed"
+        return "unrecorded" if self.kind == SpeechKind.SPEECH else "record"
+
+    @property
+    def display_speaker(self) -> str:
+        """Who spoke, as the pages say it: "Andrew Mitchell", "The Minister of State",
+        "Division", "speaker not recorded"."""
+        status = self.speaker_status
+        if status == "member":
+            return self.member.name
+        if status == "printed":
             return self.speaker_name or self.speaker_role
-        return "speaker not recorded" if self.kind == SpeechKind.SPEECH else self.get_kind_display()
+        return self.get_kind_display() if status == "record" else "speaker not recorded"

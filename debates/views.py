@@ -1,3 +1,7 @@
+"""Browsing: the home page, the archive by year, month and day, debates, speeches, members,
+official ids (/record/...) and the raw source files (staff only). Views only read; queries
+live on the models' QuerySets."""
+
 import calendar
 import datetime
 from itertools import groupby

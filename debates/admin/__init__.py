@@ -1,3 +1,7 @@
+"""The admin: debates, speeches, members and source files, with two pages of Chamber's own
+under them: "Upload transcripts" (`upload_views`, `upload_forms`; the work is done in
+`debates.ingest.staging`) and "Unresolved speakers" (`speakers`)."""
+
 from django.contrib import admin
 from django.urls import path
 from django.utils.html import format_html
@@ -53,7 +57,7 @@ class SpeechAdmin(UnresolvedSpeakersMixin, admin.ModelAdmin):  # + unresolved-sp
         return speech.debate.date
 
 
-# -- Upload transcripts (debates/upload_views.py, templates/admin/debates/upload*.html) -----
+# -- Upload transcripts (upload_views.py, templates/admin/debates/upload*.html) ---------------
 
 
 class UploadTranscriptsMixin:
