@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/browse.py [--debates 200] [--speeches 100] [--requests 30]
 
-Builds a corpus of plain-text transcripts by recombining real Hansard sentences (the seeds,
-plus ../shared/data/historic/speeches_sample.json when it is there), loads it through
+Builds a corpus of plain-text transcripts by recombining real Hansard sentences (the seeds
+and fixtures/historic/speeches_sample.json.gz), loads it through
 `debates.ingest.loading.load_file` into a temporary SQLite database (or DATABASE_URL) with a
 temporary Whoosh index, then times each browsing page through Django's test client and
 prints a table. Nothing here is a test: it prints figures.
@@ -11,6 +11,7 @@ prints a table. Nothing here is a test: it prints figures.
 
 import argparse
 import datetime
+import gzip
 import json
 import os
 import random
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SAMPLE = ROOT.parent / "shared" / "data" / "historic" / "speeches_sample.json"
+HISTORIC = ROOT / "fixtures" / "historic" / "speeches_sample.json.gz"
 REPLY_OPENINGS = [
     "The hon. Gentleman makes an important point.",
     "My hon. Friend is right to raise this.",
@@ -36,9 +37,8 @@ def sentence_pool() -> list[str]:
     pool = []
     for seed in sorted((ROOT / "fixtures" / "seeds").glob("*.txt")):
         pool += [line.strip() for line in seed.read_text().splitlines() if line.strip()]
-    if SHARED_SAMPLE.exists():
-        for record in json.loads(SHARED_SAMPLE.read_text()):
-            pool += [s for s in re.split(r"(?<=[.?!])\s+", record["text"]) if 20 < len(s) < 400]
+    for record in json.loads(gzip.decompress(HISTORIC.read_bytes())):
+        pool += [s for s in re.split(r"(?<=[.?!])\s+", record["text"]) if 20 < len(s) < 400]
     # A pool sentence must not itself open a reply, or speeches would split where we don't mean.
     from debates.ingest.importers.turns import starts_new_turn
 

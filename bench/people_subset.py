@@ -1,16 +1,17 @@
 """Regenerate fixtures/members/people_2009-10-26.xml: the persons of ParlParse's people file
-(../shared/data/parlparse/members/people_2015-04.xml, 3.6 MB) whose member ids speak in the
-26 October 2009 fixture days, copied as they are.
+(fixtures/members/people_2015-04.xml.gz, 3.7 MB unzipped) whose member ids speak in the
+26 October 2009 fixture days, copied as they are. PEOPLE_FILE may be gzipped or not.
 
     .venv/bin/python bench/people_subset.py [PEOPLE_FILE]
 """
 
+import gzip
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PEOPLE = ROOT.parent / "shared" / "data" / "parlparse" / "members" / "people_2015-04.xml"
+PEOPLE = ROOT / "fixtures" / "members" / "people_2015-04.xml.gz"
 DAYS = sorted((ROOT / "fixtures" / "transcripts" / "parlparse").glob("debates2009-10-26*.xml"))
 OUT = ROOT / "fixtures" / "members" / "people_2009-10-26.xml"
 
@@ -20,6 +21,8 @@ def main(people: Path = PEOPLE) -> None:
     for day in DAYS:
         speakers |= set(re.findall(rb'speakerid="([^"]+)"', day.read_bytes()))
     text = people.read_bytes()
+    if people.suffix == ".gz":
+        text, people = gzip.decompress(text), people.with_suffix("")
     persons = re.findall(rb"<person .*?</person>\n", text, re.S)
     kept = [
         person for person in persons if speakers & set(re.findall(rb'<office id="([^"]+)"', person))

@@ -4,13 +4,13 @@
                                      [--seed 1] [--batched] [--keep]
 
 Builds a corpus of N speeches by recombining real Hansard sentences (bench/browse.py's
-pool: the seeds, plus ../shared/data/historic/speeches_sample.json when it is there) as
+pool: the seeds and fixtures/historic/speeches_sample.json.gz) as
 plain-text transcripts, one per sitting day of --per-day speeches, spread over 2001-2024
 (every fifth day in the Lords). Loads them through `debates.ingest.loading.load_file` into a
 temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary Whoosh
 index; the index follows each load as it commits (with --batched, in batches as
 `load_transcripts` writes it). Then the 650 MPs of
-../shared/data/members/commons_mps_2024-05-28.csv (made-up members without it) become the
+fixtures/members/commons_mps_2024-05-28.csv (made-up members without it) become the
 speakers, and it prints: the load rate, the full `rebuild_index` rate, the index size and
 segments, the time to load and index one more sitting day, p50/p95 latency of a fixed query
 mix through Haystack (`SpeechSearchForm.search()`) and as whole GET /search/ requests, and
@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MEMBERS_CSV = ROOT.parent / "shared" / "data" / "members" / "commons_mps_2024-05-28.csv"
+MEMBERS_CSV = ROOT / "fixtures" / "members" / "commons_mps_2024-05-28.csv"
 FIRST_DAY, LAST_DAY = datetime.date(2001, 1, 8), datetime.date(2024, 12, 16)
 TITLES = [
     "Oral Answers to Questions",

@@ -151,7 +151,7 @@ STATIC_ROOT = VAR_DIR / "static"
 WHOOSH_PATH = env_path("WHOOSH_PATH", VAR_DIR / "whoosh")
 HAYSTACK_CONNECTIONS = {
     "default": {
-        # Haystack's Whoosh backend with the fixes measured in STACK.md (search/backends.py).
+        # Haystack's Whoosh backend, with the fixes docs/search-engine.md gives the reasons for.
         "ENGINE": "search.backends.ChamberWhooshEngine",
         "PATH": str(WHOOSH_PATH),
         # Documents per batch for `update_index`/`rebuild_index`: big batches mean few
@@ -159,7 +159,8 @@ HAYSTACK_CONNECTIONS = {
         "BATCH_SIZE": 10000,
     },
 }
-# One indexed model: filtering every query by model costs ~135 ms at 100k speeches (STACK.md).
+# One indexed model: filtering every query by model costs ~135 ms at 100k speeches
+# (docs/search-engine.md).
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 
 # Transcripts: the largest file accepted (a ParlParse sitting day is about 1 MB), and for

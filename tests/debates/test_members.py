@@ -2,9 +2,9 @@
 writer (re-loading updates, lists join into persons in any order) and load_members."""
 
 import datetime
+import gzip
 import io
 from pathlib import Path
-from unittest import skipUnless
 
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -22,9 +22,10 @@ from tests.factories import make_debate, make_member, make_speech
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "members"
 CSV = FIXTURES / "commons_mps_2024-05-28.csv"
 TERMS_2009 = FIXTURES / "all-members_2009-02-23.xml"
+TERMS_2010 = FIXTURES / "all-members-2010_2015-04.xml"
+PEOPLE_2015 = FIXTURES / "people_2015-04.xml.gz"  # ParlParse's whole people file, 3.7 MB unzipped
 PEOPLE_2009 = FIXTURES / "people_2009-10-26.xml"
 POPOLO = FIXTURES / "commons_2019-2024.popolo.json"
-SHARED = Path(settings.BASE_DIR).parent / "shared" / "data" / "parlparse" / "members"
 
 GENERIC = b"""name,party,constituency,house,person_id,start_date,end_date
 Jane Example,Lab,Example North,commons,99901,2019-12-12,
@@ -337,15 +338,13 @@ class LoadMembersCommandTests(TestCase):
             call_command("load_members", "missing.csv", stdout=io.StringIO(), stderr=io.StringIO())
 
 
-@skipUnless(SHARED.is_dir(), f"the full ParlParse lists are in {SHARED}, which is absent")
 class FullParlParseListsTests(TestCase):
     def test_the_full_lists_make_one_member_per_person(self):
-        paths = [
-            SHARED / "all-members_2009-02-23.xml",
-            SHARED / "all-members-2010_2015-04.xml",
-            SHARED / "people_2015-04.xml",
+        lists = [
+            *files(TERMS_2009, TERMS_2010),
+            (PEOPLE_2015.stem, gzip.decompress(PEOPLE_2015.read_bytes())),
         ]
-        result = load_members(files(*paths))
+        result = load_members(lists)
         self.assertEqual(result.created, 13216)  # person/14101 is listed twice
         abbott = Member.objects.get(identifiers__value="uk.org.publicwhip/person/10001")
         self.assertEqual(
@@ -353,5 +352,5 @@ class FullParlParseListsTests(TestCase):
             (datetime.date(1997, 5, 1), datetime.date(2015, 3, 30)),
         )
         self.assertEqual(abbott.identifiers.filter(scheme="parlparse-member").count(), 6)
-        again = load_members(files(*paths))
+        again = load_members(lists)
         self.assertEqual((again.created, again.updated), (0, 0))
