@@ -54,12 +54,12 @@ def database_from_url(url: str) -> dict:
         name.parent.mkdir(parents=True, exist_ok=True)  # zero setup: var/ appears on first use
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
+        database = unquote(parts.path.lstrip("/"))
+        if not database:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r}: no database name")
         return {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
+            "NAME": database,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",

@@ -8,17 +8,18 @@ Commons"; `House.values` and `House.choices` are what Django's `TextChoices` wou
 """
 
 from enum import EnumType, StrEnum
-from typing import Self
+from typing import Self, cast
 
 
 class _ChoicesType(EnumType):
+    # `cls` is a Choices subclass: mypy cannot tell its members from the metaclass alone.
     @property
     def values(cls) -> list[str]:
-        return [member.value for member in cls]  # type: ignore[attr-defined]
+        return [member.value for member in cast("type[Choices]", cls)]
 
     @property
     def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]  # type: ignore[attr-defined]
+        return [(member.value, member.label) for member in cast("type[Choices]", cls)]
 
 
 class Choices(StrEnum, metaclass=_ChoicesType):
@@ -33,9 +34,15 @@ class Choices(StrEnum, metaclass=_ChoicesType):
         return member
 
     @classmethod
+    def of(cls, value: str) -> Self | None:
+        """The member whose value this is ("commons" -> House.COMMONS), or None."""
+        return cast("Self | None", cls._value2member_map_.get(value))
+
+    @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a value, or the value itself if it is none of ours."""
-        return cls(value).label if value in cls.values else value
+        member = cls.of(value)
+        return member.label if member else value
 
 
 class House(Choices):

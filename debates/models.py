@@ -153,7 +153,8 @@ class Debate(models.Model):
     @property
     def citation(self):
         """The official style, e.g. "HC Deb 26 March 2024"."""
-        prefix = House(self.house).citation_prefix if self.house in House.values else ""
+        house = House.of(self.house)
+        prefix = house.citation_prefix if house else ""
         day = f"{self.date.day} {self.date:%B %Y}"
         return f"{prefix} Deb {day}" if prefix else f"{self.get_house_display()}, {day}"
 
@@ -177,7 +178,7 @@ class Debate(models.Model):
 
 
 class SpeechQuerySet(models.QuerySet):
-    def with_context(self):
+    def with_context(self) -> "SpeechQuerySet":
         """What a speech needs to be shown outside its debate page, in one query."""
         return self.select_related("debate", "member")
 
@@ -302,6 +303,7 @@ class Speech(models.Model):
         "Division", "speaker not recorded"."""
         status = self.speaker_status
         if status == "member":
+            assert self.member is not None  # speaker_status saw its id
             return self.member.name
         if status == "printed":
             return self.speaker_name or self.speaker_role

@@ -4,7 +4,7 @@ Pure (no Django): the importers use it as well as the commands, the admin and th
 """
 
 # Words whose plural is not the word and an "s".
-_PLURALS = {"speech": "speeches", "entry": "entries", "this": "these"}
+_PLURALS = {"speech": "speeches", "entry": "entries"}
 
 
 def plural(count: int, word: str) -> str:

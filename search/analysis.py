@@ -4,11 +4,11 @@ highlighted is exactly what matched."""
 
 from functools import cache
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import CompositeAnalyzer, StemmingAnalyzer
 
 
 @cache
-def analyzer():
+def analyzer() -> CompositeAnalyzer:
     """Words lower-cased, common English words dropped, the rest reduced to their stems:
     "ceasefires" finds "ceasefire"."""
     return StemmingAnalyzer()

@@ -45,37 +45,46 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, Self, cast
 
+from django.db.models import Model
 from django.utils.encoding import force_str
 from haystack.backends import EmptyResults, log_query
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
-from haystack.fields import FacetField
+from haystack.fields import FacetField, SearchField
+from haystack.indexes import SearchIndex
 from haystack.utils import get_model_ct
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.collectors import FilterCollector, ScoredCollector, WrappingCollector
-from whoosh.fields import DATETIME, NUMERIC, TEXT
+from whoosh.collectors import Collector, FilterCollector, ScoredCollector, WrappingCollector
+from whoosh.fields import DATETIME, NUMERIC, TEXT, FieldType, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Format
 from whoosh.index import LockError
 from whoosh.matching import (
     FilterMatcher,
     IntersectionMatcher,
     ListMatcher,
+    Matcher,
     NullMatcher,
     WrappingMatcher,
 )
-from whoosh.query import NumericRange
+from whoosh.qparser import QueryParser
+from whoosh.query import NumericRange, Query
 from whoosh.query.spans import Span, SpanWrappingMatcher
-from whoosh.searching import ResultsPage
-from whoosh.sorting import ColumnCategorizer, Count, DateRangeFacet, FieldFacet
+from whoosh.reading import IndexReader
+from whoosh.searching import Results, ResultsPage, SearchContext, Searcher
+from whoosh.sorting import Categorizer, ColumnCategorizer, Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 from whoosh.util import make_binary_tree
+from whoosh.writing import IndexWriter
 
 from .analysis import analyzer
 
@@ -90,23 +99,33 @@ VOCABULARY_CT = "search.vocabulary"  # no such model: Haystack would skip these 
 WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-class ChamberWhooshBackend(WhooshSearchBackend):
-    def __init__(self, connection_alias, **options):
+class _ThreadCache(threading.local):
+    """Each thread's searcher, and what is kept while the index is unchanged."""
+
+    searcher: tuple[tuple[int, ...], Searcher] | None  # (index version, searcher)
+    narrowed: dict[str, frozenset[int]]  # narrowing query -> its documents
+    global_columns: dict[str, list[Any]]  # field -> column values by global number
+    vocabulary_docs: set[int] | None
+
+
+class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haystack is untyped
+    def __init__(self, connection_alias: str, **options: Any):
         super().__init__(connection_alias, **options)
         # Seconds a write waits for another process's lock before giving up loudly.
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
         self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
         self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
-        self._local = threading.local()
+        self._local = _ThreadCache()
         self._epoch = 0  # bumped when the index is deleted, to drop every cached searcher
 
     # -- Opening ---------------------------------------------------------------------
 
-    def setup(self):
+    def setup(self) -> None:
         from haystack import connections
 
         if not self.use_file_storage:
-            return super().setup()
+            super().setup()
+            return
         os.makedirs(self.path, exist_ok=True)
         if not os.access(self.path, os.W_OK):
             raise OSError(f"The Whoosh index folder {self.path} is not writable.")
@@ -120,13 +139,11 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             self.index = self.storage.create_index(self.schema)
         self.setup_complete = True
 
-    def _make_parser(self):
-        from whoosh.qparser import QueryParser
-
+    def _make_parser(self) -> QueryParser:
         return QueryParser(self.content_field_name, schema=self.schema)
 
-    def build_schema(self, fields):
-        schema_fields = {
+    def build_schema(self, fields: dict[str, SearchField]) -> tuple[str, Schema]:
+        schema_fields: dict[str, FieldType] = {
             ID: WHOOSH_ID(stored=True, unique=True),
             DJANGO_CT: WHOOSH_ID(stored=True),
             DJANGO_ID: WHOOSH_ID(stored=True),
@@ -151,13 +168,11 @@ class ChamberWhooshBackend(WhooshSearchBackend):
                 raise SearchBackendError(f"Chamber's Whoosh schema has no rule for {name!r}.")
             if field.document:
                 content_field_name = name
-        from whoosh.fields import Schema
-
         return content_field_name, Schema(**schema_fields)
 
     # -- Reading ---------------------------------------------------------------------
 
-    def _version(self):
+    def _version(self) -> tuple[int, ...]:
         """What identifies the index's current state, across processes: the generation of
         its table of contents and that file's identity (a rebuilt index restarts at 0)."""
         generation = self.index.latest_generation()
@@ -168,7 +183,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             return (self._epoch, generation)
         return (self._epoch, generation, stat.st_ino, stat.st_mtime_ns)
 
-    def searcher(self):
+    def searcher(self) -> Searcher:
         """This thread's searcher, reopened only when the index has changed."""
         if not self.setup_complete:
             self.setup()
@@ -187,30 +202,30 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         self._local.vocabulary_docs = None
         return searcher
 
-    def _parse(self, query_string):
+    def _parse(self, query_string: str) -> Query | None:
         if query_string.strip() in ("*", "*:*"):
             return whoosh_query.Every()  # the vocabulary documents are masked out
         return _tuned(self.parser.parse(query_string), self.schema)
 
-    @log_query
+    @log_query  # type: ignore[untyped-decorator]  # Haystack is untyped
     def search(
         self,
-        query_string,
-        sort_by=None,
-        start_offset=0,
-        end_offset=None,
-        fields="",
-        highlight=False,
-        facets=None,
-        date_facets=None,
-        query_facets=None,
-        narrow_queries=None,
-        spelling_query=None,
-        models=None,
-        limit_to_registered_models=None,
-        result_class=None,
-        **kwargs,
-    ):
+        query_string: str,
+        sort_by: list[str] | None = None,
+        start_offset: int = 0,
+        end_offset: int | None = None,
+        fields: str = "",
+        highlight: bool = False,
+        facets: dict[str, dict[str, Any]] | None = None,
+        date_facets: dict[str, dict[str, Any]] | None = None,
+        query_facets: list[tuple[str, str]] | None = None,
+        narrow_queries: set[str] | None = None,
+        spelling_query: str | None = None,
+        models: set[type[Model]] | None = None,
+        limit_to_registered_models: bool | None = None,
+        result_class: type | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         if not self.setup_complete:
             self.setup()
         query_string = force_str(query_string)
@@ -261,7 +276,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         searcher.search_with_collector(parsed, collector)
         raw_page = ResultsPage(collector.results(), page_num, page_length)
         if wants_none or raw_page.pagenum < page_num:  # past the end Whoosh gives the last
-            results = {**EMPTY, "hits": raw_page.total}
+            results: dict[str, Any] = {**EMPTY, "hits": raw_page.total}
         else:
             results = self._process_results(
                 raw_page, highlight=highlight, query_string=query_string, result_class=result_class
@@ -270,7 +285,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         results["spelling_suggestion"] = suggestion
         return results
 
-    def _sorting(self, sort_by):
+    def _sorting(self, sort_by: list[str] | None) -> tuple[list[FieldFacet] | None, bool]:
         if not sort_by:
             return None, False
         descending = {field.startswith("-") for field in sort_by}
@@ -278,9 +293,12 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             raise SearchBackendError("Whoosh sorts every field in the same direction.")
         return [CachedColumnFacet(field.lstrip("-")) for field in sort_by], descending.pop()
 
-    def _date_facets(self, date_facets):
+    def _date_facets(
+        self, date_facets: dict[str, dict[str, Any]] | None
+    ) -> tuple[list[DateRangeFacet], dict[str, str]]:
         """Haystack's date facets, counted by Whoosh (Chamber uses the `year` field)."""
-        groups, facet_types = [], {}
+        groups: list[DateRangeFacet] = []
+        facet_types: dict[str, str] = {}  # facet -> "dates"
         for name, options in (date_facets or {}).items():
             start, end = (_as_datetime(options[key]) for key in ("start_date", "end_date"))
             gap = relativedelta(**{f"{options['gap_by']}s": options.get("gap_amount", 1)})
@@ -288,13 +306,23 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             facet_types[name] = "dates"
         return groups, facet_types
 
-    def _facet_counts(self, docs, results, facets, facet_types):
+    def _facet_counts(
+        self,
+        docs: list[int],
+        results: Results,
+        facets: dict[str, dict[str, Any]] | None,
+        facet_types: dict[str, str],
+    ) -> dict[str, dict[str, list[tuple[Any, int]]]]:
         """Field facets counted over the matching documents from each field's column (one
         value per speech), in one pass per facet: Whoosh's grouping did several Python
         calls per match and facet."""
         if not facets and not facet_types:
             return {}
-        counts = {"fields": {}, "dates": {}, "queries": {}}
+        counts: dict[str, dict[str, list[tuple[Any, int]]]] = {
+            "fields": {},
+            "dates": {},
+            "queries": {},
+        }
         for name in facets or ():
             values = self._global_column(name)
             tally = Counter(map(values.__getitem__, docs))
@@ -309,7 +337,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             )
         return counts
 
-    def _vocabulary_docs(self, searcher):
+    def _vocabulary_docs(self, searcher: Searcher) -> set[int]:
         """The spelling vocabulary's documents, masked out of every search. A plain set:
         Whoosh tests a set mask cheaply, but re-scans its own bit sets at each match."""
         if self._local.vocabulary_docs is None:
@@ -317,17 +345,22 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             self._local.vocabulary_docs = set(searcher.docs_for_query(term))
         return self._local.vocabulary_docs
 
-    def _global_column(self, fieldname):
+    def _global_column(self, fieldname: str) -> list[Any]:
         """A field's column values for every document of the index, by global number."""
         cache = self._local.global_columns
         if fieldname not in cache:
-            values = []
+            values: list[Any] = []
             for reader, _ in self.searcher().reader().leaf_readers():
                 values.extend(column_values(reader, fieldname))
             cache[fieldname] = values
         return cache[fieldname]
 
-    def _filter(self, narrow_queries, models, limit_to_registered_models):
+    def _filter(
+        self,
+        narrow_queries: set[str] | None,
+        models: set[type[Model]] | None,
+        limit_to_registered_models: bool | None,
+    ) -> set[int] | None:
         """Narrowing queries (facet selections) as one filter of the search."""
         narrow_queries = set(narrow_queries or ())
         if limit_to_registered_models is None:
@@ -346,13 +379,14 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
         if not narrow_queries:
             return None
-        docs = None
+        docs: frozenset[int] | None = None
         for query in sorted(narrow_queries, key=str):
             matching = self._narrowed_docs(force_str(query))
             docs = matching if docs is None else docs & matching
+        assert docs is not None  # `narrow_queries` is not empty
         return set(docs)  # Whoosh takes a set (of global document numbers) as a filter
 
-    def _narrowed_docs(self, query_string):
+    def _narrowed_docs(self, query_string: str) -> frozenset[int]:
         """The documents a narrowing query (a facet selection) matches, kept while the
         index is unchanged: the same selections recur as people refine a search."""
         searcher = self.searcher()
@@ -366,11 +400,11 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             )
         return cache[query_string]
 
-    def more_like_this(self, *args, **kwargs):
+    def more_like_this(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         # The stock implementation needs the text stored; Chamber stores only identifiers.
         return {"results": EmptyResults(), "hits": 0}
 
-    def create_spelling_suggestion(self, query_string):
+    def create_spelling_suggestion(self, query_string: str | None) -> str | None:
         """The query's words, each replaced by the closest common indexed word when it is
         not itself in the index; words already in the index are kept. Only the caller
         decides when this is worth paying for."""
@@ -379,7 +413,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             return None
         reader = self.searcher().reader()
         field = self.schema[self.content_field_name]
-        words = []
+        words: list[str] = []
         for word in query_string.split():
             lowered = word.lower()
             if not WORD.fullmatch(lowered) or (VOCABULARY, lowered) in reader:
@@ -388,30 +422,35 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             words.append(self._closest_word(reader, field, lowered) or word)
         return " ".join(words)
 
-    def _closest_word(self, reader, field, word):
+    def _closest_word(self, reader: IndexReader, field: FieldType, word: str) -> str | None:
         """Nearest by Damerau-Levenshtein distance (1, then 2), then most documents."""
         for distance in (1, 2):
-            candidates = set(reader.terms_within(VOCABULARY, word, distance, prefix=1))
+            candidates: set[str] = set(reader.terms_within(VOCABULARY, word, distance, prefix=1))
             candidates.discard(word)
             if candidates:
                 return max(candidates, key=lambda c: (self._frequency(reader, field, c), c))
         return None
 
-    def _frequency(self, reader, field, word):
+    def _frequency(self, reader: IndexReader, field: FieldType, word: str) -> int:
         stems = [token.text for token in field.analyzer(word)]
         return reader.doc_frequency(self.content_field_name, stems[0]) if stems else 0
 
     # -- Writing ---------------------------------------------------------------------
 
-    def update(self, index, iterable, commit=True):
+    def update(self, index: SearchIndex, iterable: Iterable[Model], commit: bool = True) -> None:
         self.write(index, objects=iterable)
 
-    def remove(self, obj_or_string, commit=True):
+    def remove(self, obj_or_string: Model | str, commit: bool = True) -> None:
         from haystack.utils import get_identifier
 
         self.write(None, removed=[get_identifier(obj_or_string)])
 
-    def write(self, index, objects=(), removed=()):
+    def write(
+        self,
+        index: SearchIndex | None,
+        objects: Iterable[Model] = (),
+        removed: Iterable[str] = (),
+    ) -> None:
         """Delete the documents with identifiers in `removed` and add or replace the
         documents for `objects`, in one commit. Documents are prepared before the lock is
         taken; the lock is waited for (up to LOCK_TIMEOUT), never skipped."""
@@ -448,8 +487,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             raise
         writer.commit()
 
-    def _new_words(self, documents, fresh):
-        words = set()
+    def _new_words(self, documents: list[dict[str, Any]], fresh: bool) -> set[str]:
+        words: set[str] = set()
         for document in documents:
             words.update(WORD.findall(document.get(self.content_field_name, "").lower()))
         if fresh or not words:
@@ -457,8 +496,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         with self.index.reader() as reader:
             return {word for word in words if (VOCABULARY, word) not in reader}
 
-    def _writer(self, bulk):
-        options = {"limitmb": self.writer_limitmb}
+    def _writer(self, bulk: bool) -> IndexWriter:
+        options: dict[str, int | bool] = {"limitmb": self.writer_limitmb}
         if bulk:
             options.update(procs=self.writer_procs, multisegment=True)
         deadline = time.monotonic() + self.lock_timeout
@@ -473,7 +512,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
                     ) from None
                 time.sleep(0.05)
 
-    def _document(self, index, obj):
+    def _document(self, index: SearchIndex, obj: Model) -> dict[str, Any] | None:
         try:
             prepared = index.full_prepare(obj)
         except SkipDocument:
@@ -485,7 +524,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             if value is not None and key in self.schema
         }
 
-    def delete_index(self):
+    def delete_index(self) -> None:
         self._epoch += 1
         cached = getattr(self._local, "searcher", None)
         if cached is not None:
@@ -493,7 +532,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):
             self._local.searcher = None
         super().delete_index()
 
-    def optimize(self):
+    def optimize(self) -> None:
         if not self.setup_complete:
             self.setup()
         self.index = self.storage.open_index(schema=self.schema)
@@ -501,22 +540,22 @@ class ChamberWhooshBackend(WhooshSearchBackend):
         writer.commit(optimize=True)
 
 
-class CachedColumnFacet(FieldFacet):
+class CachedColumnFacet(FieldFacet):  # type: ignore[misc]  # Whoosh is untyped
     """A field facet (for counting or sorting) on a single-valued sortable field, whose
     column is read once per segment reader and then kept in memory: reading it through
     the file for each matching document was most of the time of a search."""
 
-    def categorizer(self, global_searcher):
+    def categorizer(self, global_searcher: Searcher) -> Categorizer:
         if self.allow_overlap or not global_searcher.reader().has_column(self.fieldname):
             return super().categorizer(global_searcher)
         return _CachedColumnCategorizer(global_searcher, self.fieldname)
 
 
 # Per segment reader (alive as long as the cached searcher): {field name: column values}.
-_columns = weakref.WeakKeyDictionary()
+_columns: weakref.WeakKeyDictionary[IndexReader, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
 
 
-def column_values(reader, fieldname) -> list:
+def column_values(reader: IndexReader, fieldname: str) -> list[Any]:
     """The values of a segment's column, read once: exact (ID) values decoded to strings,
     numbers and dates as the raw numbers that sort them."""
     cached = _columns.setdefault(reader, {})
@@ -529,28 +568,28 @@ def column_values(reader, fieldname) -> list:
     return cached[fieldname]
 
 
-class _CachedColumnCategorizer(ColumnCategorizer):
-    def set_searcher(self, segment_searcher, docoffset):
+class _CachedColumnCategorizer(ColumnCategorizer):  # type: ignore[misc]  # Whoosh is untyped
+    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
         self._values = column_values(segment_searcher.reader(), self._fieldname)
 
-    def key_for(self, matcher, segment_docnum):
+    def key_for(self, matcher: Matcher, segment_docnum: int) -> Any:
         return self._values[segment_docnum]
 
-    def key_to_name(self, key):
+    def key_to_name(self, key: Any) -> Any:
         if isinstance(self._fieldobj, WHOOSH_ID):
             return key  # already decoded
         return super().key_to_name(key)
 
 
-class ColumnRange(NumericRange):
+class ColumnRange(NumericRange):  # type: ignore[misc]  # Whoosh is untyped
     """A numeric or date range answered from the field's in-memory column. Whoosh's own
     range query unions the postings of many terms, which took most of a date-filtered
     search's time."""
 
-    def estimate_size(self, ixreader):
-        return ixreader.doc_count()
+    def estimate_size(self, ixreader: IndexReader) -> int:
+        return cast(int, ixreader.doc_count())
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> Matcher:
         reader = searcher.reader()
         if not reader.has_column(self.fieldname):
             return super().matcher(searcher, context)
@@ -571,7 +610,7 @@ class ColumnRange(NumericRange):
         return ListMatcher(ids, all_weights=self.boost)
 
 
-class AdjacentPhrase(whoosh_query.Phrase):
+class AdjacentPhrase(whoosh_query.Phrase):  # type: ignore[misc]  # Whoosh is untyped
     """An exact phrase (its words next to each other, in order). In each segment the words'
     posting lists are read a block at a time, their documents intersected as sets, and the
     positions checked only in the documents that hold every word; scores are the same BM25
@@ -579,14 +618,14 @@ class AdjacentPhrase(whoosh_query.Phrase):
     span objects for every position: most of the time of a search for a common phrase
     ("the hon. Member")."""
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> Matcher:
         if self.fieldname not in searcher.schema:
             return NullMatcher()
         field = searcher.schema[self.fieldname]
         if not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)  # Whoosh's own error
         reader = searcher.reader()
-        words = []
+        words: list[bytes] = []
         for word in self.words:
             word = field.to_bytes(word)
             if (self.fieldname, word) not in reader:
@@ -595,17 +634,21 @@ class AdjacentPhrase(whoosh_query.Phrase):
         weighting = context.weighting if context else searcher.weighting
         postings = [searcher.postings(self.fieldname, word, weighting=weighting) for word in words]
         leaves = [_on_disk(matcher) for matcher in postings]
-        if all(leaves):
-            matcher = _phrase_matches(leaves, field.format)
+        if all(leaves):  # every term is on disk (mypy does not narrow by all())
+            matcher = _phrase_matches(cast("list[_Leaf]", leaves), field.format)
         else:  # another codec, or a searcher over several segments: document by document
             matcher = _AdjacentMatcher(postings)
         return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
 
 
-def _on_disk(matcher):
+# A term's posting reader in one segment, and the deleted documents it skips.
+_Leaf = tuple[W3LeafMatcher, frozenset[int]]
+
+
+def _on_disk(matcher: Matcher) -> _Leaf | None:
     """(Whoosh's on-disk posting reader, the deleted documents it skips) for a term in one
     segment with a scorer that scores from weight and length (BM25), or None."""
-    deleted = frozenset()
+    deleted: frozenset[int] = frozenset()
     if isinstance(matcher, FilterMatcher) and matcher._exclude:
         matcher, deleted = matcher.child, matcher._ids
     scorer = getattr(matcher, "scorer", None)
@@ -614,9 +657,9 @@ def _on_disk(matcher):
     return None
 
 
-def _whole_postings(leaf):
+def _whole_postings(leaf: W3LeafMatcher) -> dict[int, tuple[float, bytes]]:
     """{document: (weight, encoded positions)} of one term in one segment, by blocks."""
-    postings = {}
+    postings: dict[int, tuple[float, bytes]] = {}
     leaf.reset()
     while leaf.is_active():
         leaf._read_ids()
@@ -627,7 +670,7 @@ def _whole_postings(leaf):
     return postings
 
 
-def _phrase_matches(leaves, fmt):
+def _phrase_matches(leaves: list[_Leaf], fmt: Format) -> Matcher:
     """A matcher over the documents where the terms of `leaves` follow on, in order."""
     terms = [_whole_postings(leaf) for leaf, _ in leaves]
     scorers = [leaf.scorer for leaf, _ in leaves]
@@ -648,25 +691,25 @@ def _phrase_matches(leaves, fmt):
     return ListMatcher(ids, weights=scores)
 
 
-class _AdjacentMatcher(SpanWrappingMatcher):
+class _AdjacentMatcher(SpanWrappingMatcher):  # type: ignore[misc]  # Whoosh is untyped
     """Matches the documents of an intersection where the words' positions follow on."""
 
-    def __init__(self, matchers):
+    def __init__(self, matchers: list[Matcher]):
         self.matchers = matchers
         super().__init__(make_binary_tree(IntersectionMatcher, matchers))
 
-    def copy(self):
+    def copy(self) -> Self:
         return self.__class__([matcher.copy() for matcher in self.matchers])
 
-    def replace(self, minquality=0):
+    def replace(self, minquality: float = 0) -> Matcher:
         return self if self.is_active() else NullMatcher()
 
-    def _get_spans(self):
+    def _get_spans(self) -> list[Span]:
         ends = _phrase_ends(matcher.value_as("positions") for matcher in self.matchers)
         return [Span(end - len(self.matchers) + 1, end) for end in sorted(ends)]
 
 
-def _phrase_ends(positions):
+def _phrase_ends(positions: Iterable[Iterable[int]]) -> set[int]:
     """Where a phrase ends in a document, given each of its words' positions there in
     order: the positions of the last word that follow on from all the others."""
     positions = iter(positions)
@@ -678,52 +721,52 @@ def _phrase_ends(positions):
     return ends
 
 
-class RecordingCollector(WrappingCollector):
+class RecordingCollector(WrappingCollector):  # type: ignore[misc]  # Whoosh is untyped
     """Passes every match on to the collector it wraps, and records its global number."""
 
-    def prepare(self, top_searcher, q, context):
-        self.docs = []
+    def prepare(self, top_searcher: Searcher, q: Query, context: SearchContext) -> None:
+        self.docs: list[int] = []
         super().prepare(top_searcher, q, context)
 
-    def collect(self, sub_docnum):
+    def collect(self, sub_docnum: int) -> Any:
         self.docs.append(self.offset + sub_docnum)
         return self.child.collect(sub_docnum)
 
 
-class DocSetQuery(whoosh_query.Query):
+class DocSetQuery(whoosh_query.Query):  # type: ignore[misc]  # Whoosh is untyped
     """Matches a given set of documents (by global number), as a query clause so that an
     intersection with it skips through the other clause's postings."""
 
-    def __init__(self, docs, searcher):
+    def __init__(self, docs: Iterable[int], searcher: Searcher):
         ordered = sorted(docs)
-        self._by_reader = {}
+        self._by_reader: dict[int, array[int]] = {}  # by id() of the segment reader
         for reader, offset in searcher.reader().leaf_readers():
             low = bisect_left(ordered, offset)
             high = bisect_left(ordered, offset + reader.doc_count_all())
             self._by_reader[id(reader)] = array("I", (d - offset for d in ordered[low:high]))
         self._size = len(ordered)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self._size} documents)"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return other is self
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return True
 
-    def estimate_size(self, ixreader):
+    def estimate_size(self, ixreader: IndexReader) -> int:
         return self._size
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> Matcher:
         ids = self._by_reader.get(id(searcher.reader()), array("I"))
         return ListMatcher(ids, all_weights=0.0)
 
 
-def _exhaustive(collector):
+def _exhaustive(collector: Collector) -> Collector:
     """`collector` made to visit every match. Whoosh's scored collector otherwise replaces
     a matcher by nothing once no document left in it can reach the top N: right for the
     page, but the total and the facet counts then missed those documents ("housing OR
@@ -736,7 +779,7 @@ def _exhaustive(collector):
     return collector
 
 
-def _split_exclusions(query):
+def _split_exclusions(query: Query) -> tuple[Query, list[Query]]:
     """(the query without its top-level NOT clauses, those clauses' subqueries)."""
     if isinstance(query, whoosh_query.Not):
         return whoosh_query.Every(), [query.query]
@@ -751,7 +794,7 @@ def _split_exclusions(query):
     return (kept[0] if len(kept) == 1 else whoosh_query.And(kept, boost=query.boost)), excluded
 
 
-def _lengths_in_memory(searcher, schema):
+def _lengths_in_memory(searcher: Searcher, schema: Schema) -> None:
     """Load each segment's document lengths (one byte per document and text field, read by
     the BM25 scorer for every match) into memory once, instead of a file read per match.
     This reaches into Whoosh's W3 codec reader; without it, nothing breaks, only slows."""
@@ -768,13 +811,13 @@ def _lengths_in_memory(searcher, schema):
                     perdoc._readers[_lenfield(name)] = column.load()
 
 
-def _tuned(query, schema):
+def _tuned(query: Query | None, schema: Schema) -> Query | None:
     """`query` with Chamber's faster equivalents: numeric and date ranges on sortable fields
     answered by columns, exact phrases checked from raw positions."""
     if query is None:
         return None
 
-    def swap(node):
+    def swap(node: Query) -> Query:
         if (
             isinstance(node, NumericRange)
             and not isinstance(node, ColumnRange)
@@ -792,7 +835,7 @@ def _tuned(query, schema):
     return query.accept(swap)
 
 
-def _as_datetime(value):
+def _as_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -800,5 +843,5 @@ def _as_datetime(value):
     raise ValueError(f"Not a date: {value!r}")
 
 
-class ChamberWhooshEngine(WhooshEngine):
+class ChamberWhooshEngine(WhooshEngine):  # type: ignore[misc]  # Haystack is untyped
     backend = ChamberWhooshBackend

@@ -3,16 +3,21 @@ Haystack queries (`SpeechSearchForm.search`). Views only validate and render."""
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from haystack.inputs import Clean, Exact
+from haystack.inputs import BaseInput, Clean, Exact
 from haystack.query import SQ, SearchQuerySet
 
 from .query import MAX_QUERY_LENGTH, ParsedQuery, Term, clean_text, parse, words_of
+
+if TYPE_CHECKING:
+    from django.core.paginator import Page
 
 RESULTS_PER_PAGE = 20
 # Below this many results a query may be misspelt, and a suggestion is worth its cost.
@@ -29,7 +34,7 @@ class Facet:
     name: str
     label: str
     index_field: str
-    valid: re.Pattern
+    valid: re.Pattern[str]
 
 
 FACETS = (
@@ -45,8 +50,8 @@ class QueryField(forms.CharField):
     """Free text with control characters dropped before validation: they mean nothing to a
     search, and a NUL byte would otherwise be refused outright."""
 
-    def to_python(self, value):
-        return clean_text(super().to_python(value))
+    def to_python(self, value: Any) -> str:
+        return clean_text(super().to_python(value) or "")  # never None: empty_value is ""
 
 
 class FacetSelectionField(forms.Field):
@@ -54,11 +59,11 @@ class FacetSelectionField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, facet: Facet, **kwargs):
+    def __init__(self, facet: Facet, **kwargs: Any):
         self.facet = facet
         super().__init__(required=False, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> list[str]:
         if isinstance(value, str):  # a plain dict rather than a QueryDict
             value = [value]
         values = [str(v).strip() for v in (value or [])]
@@ -85,7 +90,7 @@ class SearchOutcome:
     notices: list[str] = field(default_factory=list)
 
     @property
-    def page(self):
+    def page(self) -> "Page[Any]":
         from django.core.paginator import Paginator
 
         return Paginator(self.results, RESULTS_PER_PAGE).page(self.page_number)
@@ -118,26 +123,27 @@ class SpeechSearchForm(forms.Form):
         choices=[("", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first")],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for facet in FACETS:
             self.fields[facet.name] = FacetSelectionField(facet)
 
-    def clean_date_from(self):
+    def clean_date_from(self) -> datetime.date | None:
         return self._clean_date("date_from")
 
-    def clean_date_to(self):
+    def clean_date_to(self) -> datetime.date | None:
         return self._clean_date("date_to")
 
-    def _clean_date(self, name):
-        value = self.cleaned_data.get(name)
+    def _clean_date(self, name: str) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get(name)
         if value and not EARLIEST <= value <= LATEST:
             raise ValidationError(f"Choose a date between {EARLIEST.year} and {LATEST.year}.")
         return value
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The “to” date is before the “from” date.")
@@ -220,13 +226,15 @@ class SpeechSearchForm(forms.Form):
             results = results.narrow(SQ(date__lte=end))
         return results
 
-    def _narrowed(self, results, selections) -> SearchQuerySet:
+    def _narrowed(
+        self, results: SearchQuerySet, selections: dict[str, list[str]]
+    ) -> SearchQuerySet:
         for facet in FACETS:
             if selections.get(facet.name):
                 results = results.narrow(_any_of(facet.index_field, selections[facet.name]))
         return results
 
-    def _suggestion(self, parsed, selections, total) -> str:
+    def _suggestion(self, parsed: ParsedQuery, selections: dict[str, list[str]], total: int) -> str:
         """The query with misspelt words corrected, when that finds more."""
         words = words_of(parsed)
         probe = SearchQuerySet().all()
@@ -244,15 +252,15 @@ class SpeechSearchForm(forms.Form):
         return text if _fill_page(better, 1, per_page=1) > total else ""
 
 
-def _input(term: Term):
+def _input(term: Term) -> BaseInput:
     return Exact(term.text) if term.is_phrase else Clean(term.text)
 
 
-def _any_of(index_field: str, values) -> SQ:
+def _any_of(index_field: str, values: Iterable[str]) -> SQ:
     return reduce(or_, (SQ(**{f"{index_field}__exact": value}) for value in values))
 
 
-def _page_number(value) -> int:
+def _page_number(value: str | int | None) -> int:
     try:
         number = int(str(value))
     except (TypeError, ValueError):
@@ -260,13 +268,14 @@ def _page_number(value) -> int:
     return min(max(number, 1), 10**6)
 
 
-def _fill_page(results: SearchQuerySet, number: int, per_page=RESULTS_PER_PAGE) -> int:
+def _fill_page(results: SearchQuerySet, number: int, per_page: int = RESULTS_PER_PAGE) -> int:
     """Run the search once for one page (results, total and facets come back together)
     and return the total."""
     start = (number - 1) * per_page
     results[start : start + per_page]  # slicing runs the query and caches what it found
-    return results.count()
+    return cast(int, results.count())  # Haystack is untyped
 
 
 def _field_counts(results: SearchQuerySet) -> dict[str, list[tuple[str, int]]]:
-    return results.facet_counts().get("fields", {})
+    fields: dict[str, list[tuple[str, int]]] = results.facet_counts().get("fields", {})
+    return fields

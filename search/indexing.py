@@ -15,7 +15,9 @@ database when flushed, so a speech whose deletion was rolled back stays in the i
 """
 
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +27,13 @@ from whoosh.index import LockError
 
 from debates.models import Debate, Member, Speech
 
-_local = threading.local()
+
+class _Local(threading.local):
+    pending: dict[str, set[int]]  # "removed", "speech", "debate", "member" -> ids
+    batch: tuple[int, int] | None  # (debates, speeches) within `batched`
+
+
+_local = _Local()
 
 
 class IndexBusy(RuntimeError):
@@ -34,13 +42,19 @@ class IndexBusy(RuntimeError):
     this process (or run `manage.py update_index`)."""
 
 
-def _pending():
+def _pending() -> dict[str, set[int]]:
     if not hasattr(_local, "pending"):
         _local.pending = {"removed": set(), "speech": set(), "debate": set(), "member": set()}
     return _local.pending
 
 
-def schedule_sync(*, debate_ids=(), speech_ids=(), member_ids=(), removed_speech_ids=()):
+def schedule_sync(
+    *,
+    debate_ids: Iterable[int] = (),
+    speech_ids: Iterable[int] = (),
+    member_ids: Iterable[int] = (),
+    removed_speech_ids: Iterable[int] = (),
+) -> None:
     """Index these debates' speeches (and these speeches and members' speeches), and drop
     these speeches, once the current transaction commits (at once outside one)."""
     pending = _pending()
@@ -52,7 +66,7 @@ def schedule_sync(*, debate_ids=(), speech_ids=(), member_ids=(), removed_speech
 
 
 @contextmanager
-def batched(debates=20, speeches=5000):
+def batched(debates: int = 20, speeches: int = 5000) -> Iterator[None]:
     """Within this block, write the index once enough has piled up (so many debates, or
     speeches edited or removed) rather than after every commit, and at the end: a bulk
     load's index writes then go in large batches. What is committed reaches the index by
@@ -65,7 +79,7 @@ def batched(debates=20, speeches=5000):
         sync()
 
 
-def sync(using="default"):
+def sync(using: str = "default") -> None:
     """Write what is pending to the index in one commit."""
     pending = _pending()
     batch = getattr(_local, "batch", None)
@@ -84,7 +98,7 @@ def sync(using="default"):
     if removed:  # only what is really gone: a rolled-back delete leaves its speech indexed
         removed -= set(Speech.objects.filter(id__in=removed).values_list("id", flat=True))
     index = connections[using].get_unified_index().get_index(Speech)
-    changed = []
+    changed: list[Speech] = []
     if debates or speeches or members:
         changed = list(
             index.index_queryset(using=using).filter(
@@ -111,40 +125,46 @@ def sync(using="default"):
         backend.update(index, changed)
 
 
-def discard_pending():
+def discard_pending() -> None:
     """Forget what this thread has pending (tests: callbacks never run in a TestCase)."""
     for ids in _pending().values():
         ids.clear()
 
 
 def get_identifier_for(speech_id: int) -> str:
-    return get_identifier(Speech(id=speech_id))
+    return cast(str, get_identifier(Speech(id=speech_id)))  # Haystack is untyped
 
 
 # -- Signal receivers (connected in search.apps) -----------------------------------------
 
 
-def speech_deleted(sender, instance, **kwargs):
+def speech_deleted(sender: type[Speech], instance: Speech, **kwargs: object) -> None:
     schedule_sync(removed_speech_ids=[instance.pk])
 
 
-def speech_saved(sender, instance, created, raw=False, **kwargs):
+def speech_saved(
+    sender: type[Speech], instance: Speech, created: bool, raw: bool = False, **kwargs: object
+) -> None:
     if not raw:
         schedule_sync(speech_ids=[instance.pk])
 
 
-def debate_saved(sender, instance, created, raw=False, **kwargs):
+def debate_saved(
+    sender: type[Debate], instance: Debate, created: bool, raw: bool = False, **kwargs: object
+) -> None:
     # A new debate has no speeches yet: whoever adds them schedules them.
     if not created and not raw:
         schedule_sync(debate_ids=[instance.pk])
 
 
-def member_saved(sender, instance, created, raw=False, **kwargs):
+def member_saved(
+    sender: type[Member], instance: Member, created: bool, raw: bool = False, **kwargs: object
+) -> None:
     if not created and not raw:
         schedule_sync(member_ids=[instance.pk])
 
 
-def connect_signals():
+def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
     post_delete.connect(speech_deleted, sender=Speech, dispatch_uid="search-speech-deleted")

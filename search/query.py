@@ -43,7 +43,7 @@ class Term:
     def is_phrase(self) -> bool:
         return " " in self.text
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f'"{self.text}"' if self.is_phrase else self.text
 
 

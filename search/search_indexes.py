@@ -1,10 +1,13 @@
+from typing import Any
+
+from django.db.models import QuerySet
 from haystack import indexes
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
 from debates.models import Speech
 
 
-class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
+class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]  # Haystack is untyped
     """One document per speech.
 
     `text` is the speech itself, stemmed.
@@ -27,10 +30,10 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
     kind = indexes.FacetCharField(model_attr="debate__kind")
     date = indexes.DateField(model_attr="debate__date")
 
-    def get_model(self):
+    def get_model(self) -> type[Speech]:
         return Speech
 
-    def prepare(self, speech):
+    def prepare(self, speech: Speech) -> dict[str, Any]:
         """Every field in one step (Haystack's generic loop prepared each field twice, and
         a rebuild spends its time here and in Whoosh)."""
         debate, member = speech.debate, speech.member if speech.member_id else None
@@ -53,15 +56,16 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):
         }
         return self.prepared_data
 
-    def prepare_speaker(self, speech):
+    def prepare_speaker(self, speech: Speech) -> str:
         names = [speech.speaker_name, speech.speaker_role]
         if speech.member_id:
+            assert speech.member is not None  # its id is set
             names.append(speech.member.name)
         return " ".join(name for name in names if name)
 
-    def index_queryset(self, using=None):
+    def index_queryset(self, using: str | None = None) -> QuerySet[Speech]:
         return Speech.objects.with_context().order_by("id")
 
-    def read_queryset(self, using=None):
+    def read_queryset(self, using: str | None = None) -> QuerySet[Speech]:
         """What search results load from the database: one query per page."""
         return Speech.objects.with_context()

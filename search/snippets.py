@@ -8,6 +8,7 @@ is marked as one phrase, not word by word.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -35,7 +36,7 @@ class Highlighter:
         self.wanted = [words for words in (stems(term.text) for term in terms) if words]
         self.query = query  # as typed, cleaned: for telling people what is marked
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.wanted)
 
     def mark(self, text: str) -> SafeString:
@@ -76,8 +77,8 @@ def snippet(sentences: list[str], terms: list[Term]) -> Snippet:
     return Snippet(best + 1, html, bool(best_marks))
 
 
-def _merge(ranges):
-    merged = []
+def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
@@ -86,7 +87,9 @@ def _merge(ranges):
     return merged
 
 
-def _render(text: str, marks: list[tuple[int, int]], max_words=MAX_WORDS) -> SafeString:
+def _render(
+    text: str, marks: list[tuple[int, int]], max_words: int | None = MAX_WORDS
+) -> SafeString:
     """`text` escaped, marks wrapped in <mark>, cut to about `max_words` around the first."""
     begin, end = 0, len(text)
     words = [match.span() for match in re.finditer(r"\S+", text)] if max_words else []

@@ -1,6 +1,8 @@
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from debates.choices import House
@@ -33,21 +35,21 @@ class FacetGroup:
     options: list[FacetOption]
 
     @property
-    def visible(self):
+    def visible(self) -> list[FacetOption]:
         return self.options[:FACET_VISIBLE]
 
     not_shown: int = 0  # values with fewer results, beyond FACET_MAX
 
     @property
-    def more(self):
+    def more(self) -> list[FacetOption]:
         return self.options[FACET_VISIBLE:]
 
     @property
-    def peak(self):
+    def peak(self) -> int:
         return max((option.count for option in self.options), default=0)
 
 
-def results(request):
+def results(request: HttpRequest) -> HttpResponse:
     form = SpeechSearchForm(request.GET)
     if not form.is_valid():
         return render(request, "search/search_results.html", {"form": form}, status=400)
@@ -80,7 +82,9 @@ def results(request):
     return render(request, "search/search_results.html", context)
 
 
-def facet_groups(request, form, counts) -> list[FacetGroup]:
+def facet_groups(
+    request: HttpRequest, form: SpeechSearchForm, counts: dict[str, list[tuple[str, int]]]
+) -> list[FacetGroup]:
     selections = form.selections
     labels = facet_labels(counts, selections)
     groups = []
@@ -115,10 +119,12 @@ def facet_groups(request, form, counts) -> list[FacetGroup]:
     return groups
 
 
-def facet_labels(counts, selections) -> dict[str, dict[str, str]]:
+def facet_labels(
+    counts: dict[str, list[tuple[str, int]]], selections: dict[str, list[str]]
+) -> dict[str, dict[str, str]]:
     """Names for the values that are ids: two queries, however many values."""
 
-    def ids(name):
+    def ids(name: str) -> list[int]:
         values = [value for value, _ in counts.get(name, [])] + selections[name]
         return [int(value) for value in values if value.isdigit()]
 
@@ -133,7 +139,7 @@ def facet_labels(counts, selections) -> dict[str, dict[str, str]]:
     }
 
 
-def with_params(request, keep=None, **changes) -> str:
+def with_params(request: HttpRequest, keep: Collection[str] | None = None, **changes: str) -> str:
     """This search's URL without its page, keeping only `keep` if given, with `changes`."""
     query = request.GET.copy()
     query.pop("page", None)
@@ -146,7 +152,7 @@ def with_params(request, keep=None, **changes) -> str:
     return f"?{query.urlencode()}"
 
 
-def toggled(request, name, value) -> str:
+def toggled(request: HttpRequest, name: str, value: str) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     values = query.getlist(name)
@@ -154,7 +160,7 @@ def toggled(request, name, value) -> str:
     return f"?{query.urlencode()}"
 
 
-def sort_links(request, current, has_words):
+def sort_links(request: HttpRequest, current: str, has_words: bool) -> list[dict[str, str | bool]]:
     choices = [("relevance", "Best match")] if has_words else []
     choices += [("newest", "Newest first"), ("oldest", "Oldest first")]
     return [

@@ -1,6 +1,8 @@
 """The admin's unresolved-speakers page: names printed in speeches that resolve to no member,
 and a form to attribute them to one (see `debates.ingest.speakers` for what resolves by itself)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -108,12 +110,12 @@ class UnresolvedSpeakersMixin:
         )
 
 
-def unresolved_speakers() -> list[dict]:
+def unresolved_speakers() -> list[dict[str, Any]]:
     """Names printed that resolve to no member, most speeches first, in three queries:
     each with its count, first and last date, constituencies as printed and an example."""
     unresolved = Speech.objects.filter(member__isnull=True).exclude(speaker_name="")
-    rows = [
-        row
+    rows: list[dict[str, Any]] = [
+        dict(row)  # a plain dict: constituencies and an example are added below
         for row in unresolved.values("speaker_name")
         .annotate(
             count=Count("id"),
@@ -124,7 +126,7 @@ def unresolved_speakers() -> list[dict]:
         .order_by("-count", "speaker_name")
         if not is_role_only(row["speaker_name"])
     ]
-    places = {}
+    places: dict[str, list[str]] = {}
     for name, place in (
         unresolved.exclude(speaker_constituency="")
         .values_list("speaker_name", "speaker_constituency")

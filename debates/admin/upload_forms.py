@@ -28,7 +28,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    # A field, not BaseForm.files: the form's metaclass moves it to base_fields.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Transcript files or a .zip",
         allow_empty_file=True,  # the preview says which file is empty, by name
         help_text=(

@@ -9,7 +9,7 @@ and the raw bytes of every version are kept.
 """
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Field, Model, Q
 from django.utils.text import slugify
 
 from search import indexing as search_index
@@ -27,7 +27,13 @@ from ..models import Debate, SourceFile, Speech
 from ..words import size
 from . import speakers
 from .importers import detect
-from .importers.transcript import DebateMetadata, ParsedDebate, ParsedTranscript, ParseError
+from .importers.transcript import (
+    DebateMetadata,
+    ParsedDebate,
+    ParsedSpeech,
+    ParsedTranscript,
+    ParseError,
+)
 
 
 class LoadError(ValueError):
@@ -296,6 +302,7 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
     else:
         status = LoadStatus.REPLACED if superseded else LoadStatus.LOADED
     parsed = plan.parsed
+    assert parsed is not None  # a plan without an error has its parsed file
     result = LoadResult(
         name=plan.name,
         status=status,
@@ -358,7 +365,7 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
     return debates
 
 
-def _sections(speeches) -> list[str]:
+def _sections(speeches: Iterable[ParsedSpeech]) -> list[str]:
     """The section each speech is in: its own heading, else the last one before it."""
     current, sections = "", []
     for speech in speeches:
@@ -384,13 +391,16 @@ def resolve_loaded_speeches(*, chunk: int = 200) -> int:
         .values_list("debate_id", flat=True)
         .distinct()
     )
-    debate_ids, changed = sorted(unresolved), {}
+    debate_ids = sorted(unresolved)
+    changed: dict[int, list[int]] = {}  # member id -> speech ids
     for start in range(0, len(debate_ids), chunk):
         debates = Debate.objects.filter(id__in=debate_ids[start : start + chunk])
         speeches = Speech.objects.filter(debate__in=debates, member__isnull=True).order_by(
             "debate_id", "position"
         )
-        by_debate = {debate.id: (debate, []) for debate in debates}
+        by_debate: dict[int, tuple[Debate, list[Speech]]] = {
+            debate.id: (debate, []) for debate in debates
+        }
         for speech in speeches:
             by_debate[speech.debate_id][1].append(speech)
         loaded = [
@@ -419,7 +429,7 @@ def _check(debate: ParsedDebate) -> None:
     if not debate.speeches:
         raise ParseError(f"{debate.title!r} has no speeches")
     for field_name in ("title", "source_reference"):
-        limit = Debate._meta.get_field(field_name).max_length
+        limit = max_length(Debate, field_name)
         if len(getattr(debate, field_name)) > limit:
             raise ParseError(
                 f"the {field_name.replace('_', ' ')} of {debate.title[:60]!r} is longer than"
@@ -427,7 +437,7 @@ def _check(debate: ParsedDebate) -> None:
             )
     for speech in debate.speeches:
         for field_name in ("speaker_name", "speaker_role", "speaker_constituency", "heading"):
-            limit = Speech._meta.get_field(field_name).max_length
+            limit = max_length(Speech, field_name)
             if len(getattr(speech, field_name)) > limit:
                 raise ParseError(
                     f"a speech's {field_name.replace('_', ' ')} is longer than {limit} characters",
@@ -435,9 +445,17 @@ def _check(debate: ParsedDebate) -> None:
                 )
 
 
+def max_length(model: type[Model], field_name: str) -> int:
+    """The most characters a text column of `model` holds."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{field_name} has no max_length")
+    return field.max_length
+
+
 def _file_name(name: str) -> str:
     """The name as given, shortened to fit its column but keeping the extension."""
-    limit = SourceFile._meta.get_field("name").max_length
+    limit = max_length(SourceFile, "name")
     if len(name) <= limit:
         return name
     stem, dot, suffix = name.rpartition(".")
@@ -465,6 +483,8 @@ def _unique_slug(debate: ParsedDebate) -> str:
     # The same title in another House that day is told apart by the House ("-hl"); a second
     # debate of the same title in the same House by a number ("-2").
     if on_the_day.get(base) != debate.house:
-        candidates.append(f"{base}-{(House(debate.house).citation_prefix or debate.house).lower()}")
+        house = House.of(debate.house)
+        suffix = house.citation_prefix if house and house.citation_prefix else debate.house
+        candidates.append(f"{base}-{suffix.lower()}")
     candidates += [f"{base}-{n}" for n in range(2, len(taken) + 3)]
     return next(slug for slug in candidates if slug not in taken)

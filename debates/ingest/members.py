@@ -97,7 +97,7 @@ class _Group:
     identifiers: dict[tuple[str, str], Identifier] = field(default_factory=dict)
     member: Member | None = None  # matched or created by the writer
 
-    def add_identifier(self, identifier: Identifier):
+    def add_identifier(self, identifier: Identifier) -> None:
         key = (identifier.scheme, identifier.value)
         known = self.identifiers.get(key)
         if known is None or (identifier.start_date and not known.start_date):
@@ -132,7 +132,7 @@ class _Group:
 
 
 def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
-    person_of = {}  # member id -> person id, from the people files
+    person_of: dict[str, str] = {}  # member id -> person id, from the people files
     for _, parsed in lists:
         for person in parsed.people:
             for member_id in person.member_ids:
@@ -140,28 +140,29 @@ def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
     # Union-find over records and persons: joined by any identifier they share.
     parent: dict[int, int] = {}
 
-    def find(node):
+    def find(node: int) -> int:
         while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
 
-    nodes, owner = [], {}
+    nodes: list[tuple[str, ParsedMember | ParsedPerson]] = []  # (file, record or person)
+    owner: dict[tuple[str, str], int] = {}  # identifier -> the first node that has it
     for file_name, parsed in lists:
-        items = [("record", r) for r in parsed.members] + [("person", p) for p in parsed.people]
-        for kind, item in items:
+        items: list[ParsedMember | ParsedPerson] = [*parsed.members, *parsed.people]
+        for item in items:
             node = len(nodes)
-            nodes.append((kind, file_name, item))
+            nodes.append((file_name, item))
             parent[node] = node
-            for key in _keys(kind, item, person_of):
+            for key in _keys(item, person_of):
                 if key in owner:
                     parent[find(node)] = find(owner[key])
                 else:
                     owner[key] = node
     groups: dict[int, _Group] = defaultdict(_Group)
-    for node, (kind, file_name, item) in enumerate(nodes):
+    for node, (file_name, item) in enumerate(nodes):
         group = groups[find(node)]
-        if kind == "record":
+        if isinstance(item, ParsedMember):
             group.records.append((file_name, item))
             for identifier in item.identifiers:
                 group.add_identifier(identifier)
@@ -180,16 +181,16 @@ def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
     joined = []
     for group in groups.values():
         latest = group.latest()
-        key = latest and (name_key(latest[1].name), place_key(latest[1].constituency))
-        other = by_place.get(key) if key and key[1] else None
+        place = latest and (name_key(latest[1].name), place_key(latest[1].constituency))
+        other = by_place.get(place) if place and place[1] else None
         if other is not None and len(other.person_ids | group.person_ids) <= 1:
             other.records += group.records
             other.persons += group.persons
             for identifier in group.identifiers.values():
                 other.add_identifier(identifier)
             continue
-        if key and key[1]:
-            by_place.setdefault(key, group)
+        if place and place[1]:
+            by_place.setdefault(place, group)
         joined.append(group)
     for group in joined:
         if len(group.person_ids) > 1:
@@ -200,8 +201,10 @@ def _groups(lists: list[tuple[str, ParsedMemberList]]) -> list[_Group]:
     return joined
 
 
-def _keys(kind: str, item, person_of: dict) -> list[tuple[str, str]]:
-    if kind == "person":
+def _keys(
+    item: ParsedMember | ParsedPerson, person_of: dict[str, str]
+) -> Sequence[tuple[str, str]]:
+    if isinstance(item, ParsedPerson):
         return [(IdentifierScheme.PARLPARSE_PERSON, item.person_id)] + [
             (IdentifierScheme.PARLPARSE_MEMBER, member_id) for member_id in item.member_ids
         ]
@@ -232,15 +235,13 @@ class _Writer:
             for identifier in self.identifiers.values()
             if identifier.scheme == IdentifierScheme.PARLPARSE_PERSON
         }
-        self.latest_term = defaultdict(lambda: None)  # member id -> latest term start known
+        # member id -> latest term start known
+        self.latest_term: defaultdict[int, datetime.date | None] = defaultdict(lambda: None)
         for identifier in self.identifiers.values():
-            start = identifier.start_date
-            if start and (
-                self.latest_term[identifier.member_id] is None
-                or start > self.latest_term[identifier.member_id]
-            ):
+            start, known = identifier.start_date, self.latest_term[identifier.member_id]
+            if start and (known is None or start > known):
                 self.latest_term[identifier.member_id] = start
-        self.by_place = defaultdict(list)
+        self.by_place: defaultdict[tuple[str, str], list[Member]] = defaultdict(list)
         for member in self.members.values():
             if member.constituency:
                 self.by_place[(name_key(member.name), place_key(member.constituency))].append(
@@ -248,9 +249,13 @@ class _Writer:
                 )
         self.slugs = {member.slug for member in self.members.values()}
 
-    def write(self, groups: list[_Group]):
-        new, changed, merges = [], {}, []
-        for group, matched in self._combine(groups):
+    def write(self, groups: list[_Group]) -> None:
+        new: list[Member] = []
+        changed: dict[int, Member] = {}  # by id
+        merges: list[tuple[Member, Member]] = []  # (merged, keeper)
+        # Groups that match one member are combined into one, which carries all their ids.
+        combined = self._combine(groups)
+        for group, matched in combined:
             if not matched:
                 new.append(self._new_member(group))
                 continue
@@ -271,7 +276,7 @@ class _Writer:
                 self.result.unchanged += 1
         if merges:
             # Speeches and identifiers follow the person; the old member rows go.
-            keepers = defaultdict(list)
+            keepers: defaultdict[int, list[int]] = defaultdict(list)
             for other, keeper in merges:
                 keepers[keeper.id].append(other.id)
             for keeper_id, other_ids in keepers.items():
@@ -287,14 +292,15 @@ class _Writer:
         if changed:
             Member.objects.bulk_update(list(changed.values()), FIELDS, batch_size=500)
         self.result.updated = len(changed)
-        self._write_identifiers(groups)
+        self._write_identifiers([group for group, _ in combined])
 
-    def _write_identifiers(self, groups: list[_Group]):
+    def _write_identifiers(self, groups: list[_Group]) -> None:
         added, dated = [], []
         for group in groups:
             for key, identifier in group.identifiers.items():
                 known = self.identifiers.get(key)
                 if known is None:
+                    assert group.member is not None  # write() matched or made it
                     known = MemberIdentifier(
                         member_id=group.member.id,
                         scheme=identifier.scheme,
@@ -319,7 +325,7 @@ class _Writer:
         """Match each group; groups that match one member become one (terms loaded without
         their people file, after it, are one group per seat)."""
         combined: dict[int, tuple[_Group, list[Member]]] = {}  # by member id
-        alone = []
+        alone: list[tuple[_Group, list[Member]]] = []
         for group in groups:
             matched = self._match(group)
             owners = {id(combined[m.id][0]): combined[m.id] for m in matched if m.id in combined}
@@ -337,11 +343,12 @@ class _Writer:
                 combined[member.id] = (target, members)
         unique = {id(group): (group, members) for group, members in combined.values()}
         for group, members in unique.values():
-            people = {self.person_of_member.get(m.id) for m in members} | group.person_ids
-            if len(people - {None}) > 1:
+            loaded = (self.person_of_member.get(m.id) for m in members)
+            people = {person for person in loaded if person is not None} | group.person_ids
+            if len(people) > 1:
                 raise MemberLoadError(
                     f"{group.where()}: the ids of this record belong to different people"
-                    f" already loaded ({', '.join(sorted(people - {None}))})"
+                    f" already loaded ({', '.join(sorted(people))})"
                 )
         return list(unique.values()) + alone
 
@@ -364,7 +371,7 @@ class _Writer:
                 matched = candidates
         return matched
 
-    def _apply(self, member: Member, group: _Group, *, merged: list[Member]):
+    def _apply(self, member: Member, group: _Group, *, merged: list[Member]) -> None:
         """Set the member's fields from the record that speaks for them (see the module)."""
         for other in merged:  # the values of the member with the latest term stand
             member.start_date = _earliest(member.start_date, other.start_date)
@@ -381,7 +388,7 @@ class _Writer:
         speaks = (
             not record.is_term
             or not (member.party or member.constituency)
-            or (known is not None and record.start_date > known)
+            or (known is not None and record.start_date is not None and record.start_date > known)
         )
         if not speaks:
             return
@@ -419,9 +426,9 @@ class _Writer:
         group.member = member
         return member
 
-    def _check(self, member: Member, group: _Group):
+    def _check(self, member: Member, group: _Group) -> None:
         for name in ("name", "sort_name", "party", "constituency"):
-            limit = Member._meta.get_field(name).max_length
+            limit = loading.max_length(Member, name)
             if len(getattr(member, name)) > limit:
                 raise MemberLoadError(
                     f"{group.where()}: the {name.replace('_', ' ')} is longer than {limit}"

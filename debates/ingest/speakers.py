@@ -28,7 +28,7 @@ import datetime
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 from typing import Protocol
@@ -155,15 +155,17 @@ def _speakers_of_the_house(debates: Sequence[Sitting]) -> list[Member]:
     )
 
 
-def _resolve_debate(debate: Sitting, by_ref: dict, candidates) -> list[int | None]:
-    ids = []
+def _resolve_debate(
+    debate: Sitting, by_ref: dict[str, int], candidates: "_Candidates"
+) -> list[int | None]:
+    ids: list[int | None] = []
     for speech in debate.speeches:
         member_id = by_ref.get(speech.member_ref) if speech.member_ref else None
         if member_id is None and speech.speaker_name and not is_role_only(speech.speaker_name):
             member_id = candidates.find(speech, debate)
         ids.append(member_id)
     # A name resolved once resolves the same elsewhere in the debate (when it is one member).
-    resolved = defaultdict(set)
+    resolved: defaultdict[str, set[int]] = defaultdict(set)
     for speech, member_id in zip(debate.speeches, ids, strict=True):
         if member_id is not None and speech.speaker_name:
             resolved[name_key(speech.speaker_name)].add(member_id)
@@ -178,10 +180,10 @@ def _resolve_debate(debate: Sitting, by_ref: dict, candidates) -> list[int | Non
 class _Candidates:
     """The members a transcript's names could mean, indexed for the rules above."""
 
-    def __init__(self, members):
-        self.by_name_place = defaultdict(set)
-        self.by_name = defaultdict(list)
-        self.by_surname = defaultdict(list)
+    def __init__(self, members: Iterable[Member]):
+        self.by_name_place: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+        self.by_name: defaultdict[str, list[Member]] = defaultdict(list)
+        self.by_surname: defaultdict[str, list[Member]] = defaultdict(list)
         for member in members:
             key = name_key(member.name)
             if member.constituency:

@@ -21,6 +21,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -32,8 +33,12 @@ from .importers.transcript import DebateMetadata, ParseError
 from .loading import FilePlan, LoadResult, PlanStatus, load_files, plan_file
 from .sources import Transcript
 
+if TYPE_CHECKING:  # models are not imported before the app registry is ready
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
 MAX_AGE = 24 * 60 * 60  # seconds a staged upload is kept
-_SALT = "debates.uploads.staged"
+_SALT = "debates.uploads.staged"  # as when this was debates/uploads.py: tokens given stay good
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _METADATA_FIELDS = [f.name for f in dataclasses.fields(DebateMetadata)]
 
@@ -88,7 +93,9 @@ class Preview:
 
 def preview(transcripts: list[Transcript], metadata: DebateMetadata) -> Preview:
     """What loading these files would do. Reads the database, writes nothing."""
-    plans, missing, seen = [], {}, {}
+    plans: list[FilePlan] = []
+    missing: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}  # sha256 -> name
     for transcript in transcripts:
         given = _merged(transcript.metadata, metadata)
         plan = plan_file(transcript.raw, name=transcript.name, metadata=given)
@@ -141,7 +148,12 @@ def upload_dir() -> Path:
     return Path(settings.CHAMBER_UPLOAD_DIR)
 
 
-def stage(transcripts: list[Transcript], metadata: DebateMetadata, *, user) -> str:
+def stage(
+    transcripts: list[Transcript],
+    metadata: DebateMetadata,
+    *,
+    user: "AbstractBaseUser | AnonymousUser",
+) -> str:
     """Keep the files until they are confirmed; returns the token that names them."""
     clean_expired()
     key = secrets.token_urlsafe(24)  # 32 characters
@@ -165,7 +177,7 @@ def stage(transcripts: list[Transcript], metadata: DebateMetadata, *, user) -> s
     return signing.dumps({"key": key, "user": user.pk}, salt=_SALT)
 
 
-def unstage(token: str, *, user) -> Staged:
+def unstage(token: str, *, user: "AbstractBaseUser | AnonymousUser") -> Staged:
     """The files a token names, if it was given to this user less than a day ago."""
     clean_expired()
     again = "Upload the files again to preview them."
@@ -219,13 +231,13 @@ def clean_expired(*, now: float | None = None) -> None:
             continue
 
 
-def _metadata_json(metadata: DebateMetadata) -> dict:
+def _metadata_json(metadata: DebateMetadata) -> dict[str, Any]:
     values = dataclasses.asdict(metadata)
     values["date"] = metadata.date.isoformat() if metadata.date else None
     return values
 
 
-def _metadata(values: dict) -> DebateMetadata:
+def _metadata(values: dict[str, Any]) -> DebateMetadata:
     values = {key: values[key] for key in _METADATA_FIELDS if key in values}
     if values.get("date"):
         values["date"] = datetime.date.fromisoformat(values["date"])

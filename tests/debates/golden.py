@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from debates.ingest.importers import detect
 from debates.ingest.importers.transcript import DebateMetadata, ParseError
@@ -37,7 +38,7 @@ def expected_path(sample: Path) -> Path:
 def result_of(sample: Path) -> dict:
     """What the sample parses to, as JSON-ready data."""
     raw = sample.read_bytes()
-    result = {"file": f"{sample.parent.name}/{sample.name}"}
+    result: dict[str, Any] = {"file": f"{sample.parent.name}/{sample.name}"}
     try:
         result["parsed"] = _data(detect.parse(raw))
     except ParseError as error:

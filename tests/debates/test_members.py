@@ -272,6 +272,36 @@ class LoadMembersTests(TestCase):
         self.assertIn(person.id, result.reindexed_member_ids)
         self.assertEqual(len(callbacks), 1)
 
+    def test_terms_reloaded_with_a_new_id_give_it_to_the_person_they_joined(self):
+        # Two seat-terms of one person (joined by the people file), then the terms alone
+        # again with an MNIS id on the first: both terms match the one member, and the new
+        # id goes to it (it once crashed: the first term's group had no member to write to).
+        def terms(first_extra: str = "") -> bytes:
+            return (
+                "<publicwhip>"
+                '<member id="uk.org.publicwhip/member/901" house="commons" firstname="Ann"'
+                ' lastname="Example" constituency="Old Seat" party="Lab" fromdate="1997-05-01"'
+                f' todate="2005-05-05"{first_extra}/>'
+                '<member id="uk.org.publicwhip/member/902" house="commons" firstname="Ann"'
+                ' lastname="Example" constituency="New Seat" party="Lab" fromdate="2005-05-05"'
+                ' todate="9999-12-31"/>'
+                "</publicwhip>"
+            ).encode()
+
+        people = (
+            b'<publicwhip><person id="uk.org.publicwhip/person/90001" latestname="Ann Example">'
+            b'<office id="uk.org.publicwhip/member/901"/>'
+            b'<office id="uk.org.publicwhip/member/902"/></person></publicwhip>'
+        )
+        load_members([("terms.xml", terms()), ("people.xml", people)])
+        ann = Member.objects.get()
+        result = load_members([("terms.xml", terms(' datadotparl_id="4242"'))])
+        self.assertEqual((result.created, result.identifiers_added), (0, 1))
+        self.assertEqual(Member.objects.get(), ann)
+        self.assertEqual(
+            Member.objects.get(identifiers__scheme="mnis", identifiers__value="4242"), ann
+        )
+
     def test_an_older_list_loaded_after_a_newer_one_changes_nothing(self):
         load_members(files(TERMS_2009, PEOPLE_2009, CSV))
         abbott = Member.objects.get(identifiers__value="uk.org.publicwhip/person/10001")

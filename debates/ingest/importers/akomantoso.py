@@ -25,6 +25,8 @@ MENACE IN GALOLE"); a heading with nothing under it is reported in the warnings.
 import datetime
 from dataclasses import replace
 
+from lxml import etree
+
 from ...choices import DebateKind, House, SpeechKind
 from .text import collapse_space, name_and_role, split_sentences
 from .transcript import (
@@ -61,7 +63,7 @@ def parse(raw: bytes, *, metadata: DebateMetadata = DebateMetadata()) -> ParsedT
 
 
 class _Reader:
-    def __init__(self, debate, metadata: DebateMetadata):
+    def __init__(self, debate: etree._Element, metadata: DebateMetadata):
         self.debate = debate
         self.metadata = metadata
         self.warnings: list[str] = []
@@ -89,6 +91,7 @@ class _Reader:
         missing = [what for what, value in (("title", title), ("date", date)) if not value]
         if missing:
             raise ParseError(self._missing_message(missing))
+        assert date is not None  # in `missing` otherwise
         reference = self._frbr("FRBRWork", "FRBRthis", "value")
         return ParsedTranscript(
             format=FORMAT,
@@ -107,7 +110,7 @@ class _Reader:
 
     # -- the body ----------------------------------------------------------------------
 
-    def _section(self, section, depth: int) -> None:
+    def _section(self, section: etree._Element, depth: int) -> None:
         heading = _child(section, "heading")
         if heading is not None and collapse_space("".join(heading.itertext())):
             for _, unused, line in [p for p in self.pending if p[0] >= depth]:
@@ -144,9 +147,11 @@ class _Reader:
     def _unused(self, heading: str, line: int | None) -> None:
         self.warnings.append(f"line {line}: the heading {heading!r} has no speech under it")
 
-    def _speech(self, element, kind: str, *, whole: bool = False) -> ParsedSpeech | None:
-        paragraphs = [split_sentences(text) for text in _paragraphs(element, whole=whole)]
-        paragraphs = tuple(p for p in paragraphs if p)
+    def _speech(
+        self, element: etree._Element, kind: str, *, whole: bool = False
+    ) -> ParsedSpeech | None:
+        split = [split_sentences(text) for text in _paragraphs(element, whole=whole)]
+        paragraphs = tuple(p for p in split if p)
         if not paragraphs:
             self.warnings.append(
                 f"line {element.sourceline}: <{local_name(element)}> holds no text; skipped"
@@ -165,9 +170,9 @@ class _Reader:
             line=element.sourceline,
         )
 
-    def _speaker(self, element) -> tuple[str, str, str]:
-        printed = _child(element, "from")
-        printed = collapse_space("".join(printed.itertext())) if printed is not None else ""
+    def _speaker(self, element: etree._Element) -> tuple[str, str, str]:
+        from_ = _child(element, "from")
+        printed = collapse_space("".join(from_.itertext())) if from_ is not None else ""
         name, role = name_and_role(printed)
         member_ref = ""
         by = element.get("by", "").strip().lstrip("#")
@@ -190,7 +195,8 @@ class _Reader:
     # -- meta and preface --------------------------------------------------------------
 
     def _references(self) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-        people, roles = {}, {}
+        people: dict[str, tuple[str, str]] = {}
+        roles: dict[str, str] = {}
         meta = _child(self.debate, "meta")
         for element in meta.iter() if meta is not None else ():
             key = element.get("eId") or element.get("id")
@@ -228,7 +234,7 @@ class _Reader:
     def _date(self) -> datetime.date | None:
         doc_date = _find(self.debate, "docDate")
         if doc_date is not None and doc_date.get("date", "").strip():
-            return _iso_date(doc_date.get("date"), line=doc_date.sourceline, where="docDate")
+            return _iso_date(doc_date.get("date", ""), line=doc_date.sourceline, where="docDate")
         frbr = self._frbr("FRBRWork", "FRBRdate", "date")
         if frbr:
             return _iso_date(frbr, line=None, where="FRBRWork/FRBRdate")
@@ -260,12 +266,13 @@ _LISTS = {"ul", "ol", "blockList", "table", "tbody"}
 _SKIPPED = {"from", "heading", "num", "subheading"}  # said elsewhere: speaker, heading
 
 
-def _paragraphs(element, *, whole: bool = False) -> list[str]:
+def _paragraphs(element: etree._Element, *, whole: bool = False) -> list[str]:
     """Paragraph texts of a speech: each <p>, each <li> of a list; text and inline elements
     between them (a <narrative>'s own text around <recordedTime>) run together as one."""
     if whole and local_name(element) not in _LISTS:
         return [collapse_space("".join(element.itertext()))]
-    paragraphs, inline = [], [element.text or ""]
+    paragraphs: list[str] = []
+    inline = [element.text or ""]
     for child in element:
         name = local_name(child)
         if name in _BLOCKS or name in _LISTS:
@@ -282,11 +289,11 @@ def _paragraphs(element, *, whole: bool = False) -> list[str]:
     return [paragraph for paragraph in paragraphs if paragraph]
 
 
-def _child(element, name: str):
+def _child(element: etree._Element, name: str) -> etree._Element | None:
     return next((c for c in element if local_name(c) == name), None)
 
 
-def _find(element, name: str):
+def _find(element: etree._Element, name: str) -> etree._Element | None:
     return next((c for c in element.iter() if local_name(c) == name), None)
 
 

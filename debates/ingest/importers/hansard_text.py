@@ -57,6 +57,7 @@ them. What the file says wins; DebateMetadata fills what it does not say.
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ...choices import DebateKind, House, SpeechKind
@@ -210,7 +211,9 @@ def _decode(raw: bytes, warnings: list[str]) -> str:
     return decode(raw)
 
 
-def _header(lines: list[tuple[int, str]]) -> tuple[dict, list[tuple[int, str]]]:
+def _header(
+    lines: list[tuple[int, str]],
+) -> tuple[dict[str, tuple[int, str]], list[tuple[int, str]]]:
     """The header lines at the top (Title:, Date:, House:, "House of Commons", a date) and the
     lines after them."""
     header: dict[str, tuple[int, str]] = {}
@@ -240,7 +243,9 @@ def _records(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 class _Reader:
-    def __init__(self, metadata: DebateMetadata, header: dict, warnings: list[str]):
+    def __init__(
+        self, metadata: DebateMetadata, header: dict[str, tuple[int, str]], warnings: list[str]
+    ):
         self.metadata = metadata
         self.header = header
         self.warnings = warnings
@@ -251,7 +256,7 @@ class _Reader:
         self.question_time = False
         self.after_topicals = False
 
-    def read(self, records) -> ParsedTranscript:
+    def read(self, records: list[list[tuple[int, str]]]) -> ParsedTranscript:
         for position, record in enumerate(records):
             if position == len(records) - 1 and len(record) == 1 and speaker_line(record[0][1]):
                 # An excerpt cut after a speaker line: nothing was said yet, nothing is lost.
@@ -368,7 +373,9 @@ class _Reader:
             party=earlier.speaker_party,
         )
 
-    def _earlier(self, test, debate: _Debate) -> ParsedSpeech | None:
+    def _earlier(
+        self, test: Callable[[ParsedSpeech], bool], debate: _Debate
+    ) -> ParsedSpeech | None:
         for candidates in (debate.speeches, *(d.speeches for d in reversed(self.debates))):
             for speech in reversed(candidates):
                 if speech.speaker_name and test(speech):

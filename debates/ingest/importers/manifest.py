@@ -27,7 +27,7 @@ def parse_manifest(raw: bytes) -> dict[str, DebateMetadata]:
     return {name: _metadata(name, entry) for name, entry in files.items()}
 
 
-def _metadata(name: str, entry) -> DebateMetadata:
+def _metadata(name: str, entry: object) -> DebateMetadata:
     if not isinstance(entry, dict):
         raise ParseError(f"manifest entry {name!r} must be an object")
     unknown = set(entry) - FIELDS

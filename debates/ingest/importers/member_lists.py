@@ -24,6 +24,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from lxml import etree
 
@@ -176,7 +177,7 @@ def parse_csv(raw: bytes) -> ParsedMemberList:
     return ParsedMemberList(format=fmt, members=tuple(members))
 
 
-def _commons_mps_row(record: dict, where: str, line: int) -> ParsedMember:
+def _commons_mps_row(record: dict[str, str], where: str, line: int) -> ParsedMember:
     identifiers = [
         Identifier(IdentifierScheme.PARLPARSE_PERSON, _person_id(record["twfy_person_id"], line))
     ]
@@ -194,7 +195,7 @@ def _commons_mps_row(record: dict, where: str, line: int) -> ParsedMember:
     )
 
 
-def _generic_row(record: dict, where: str, line: int) -> ParsedMember:
+def _generic_row(record: dict[str, str], where: str, line: int) -> ParsedMember:
     identifiers = []
     if record.get("person_id"):
         identifiers.append(
@@ -241,11 +242,11 @@ def parse_parlparse(raw: bytes) -> ParsedMemberList:
     if people:
         return ParsedMemberList(format="parlparse-people", people=tuple(people))
     raise ParseError(
-        f"no <member> or <person> elements in <{root.tag}>: not a ParlParse member list"
+        f"no <member> or <person> elements in <{root.tag!s}>: not a ParlParse member list"
     )
 
 
-def _term(element) -> ParsedMember:
+def _term(element: etree._Element) -> ParsedMember:
     line = element.sourceline
     member_id = _required(element, "id", line)
     first, last = element.get("firstname", "").strip(), element.get("lastname", "").strip()
@@ -255,7 +256,7 @@ def _term(element) -> ParsedMember:
     end = _date(element.get("todate", ""), "todate", line=line)
     identifiers = [Identifier(IdentifierScheme.PARLPARSE_MEMBER, member_id, start, end)]
     if element.get("datadotparl_id"):
-        identifiers.append(Identifier(IdentifierScheme.MNIS, element.get("datadotparl_id")))
+        identifiers.append(Identifier(IdentifierScheme.MNIS, element.get("datadotparl_id", "")))
     return ParsedMember(
         name=f"{first} {last}".strip(),
         sort_name=f"{last}, {first}" if first else last,
@@ -269,7 +270,7 @@ def _term(element) -> ParsedMember:
     )
 
 
-def _person(element) -> ParsedPerson:
+def _person(element: etree._Element) -> ParsedPerson:
     line = element.sourceline
     person_id = _required(element, "id", line)
     if not person_id.startswith(PERSON_PREFIX):
@@ -294,10 +295,10 @@ def _person(element) -> ParsedPerson:
     )
 
 
-def _required(element, attribute: str, line: int) -> str:
+def _required(element: etree._Element, attribute: str, line: int | None) -> str:
     value = element.get(attribute, "").strip()
     if not value:
-        raise ParseError(f"<{element.tag}> without {attribute}", line=line)
+        raise ParseError(f"<{element.tag!s}> without {attribute}", line=line)
     return value
 
 
@@ -331,7 +332,7 @@ def parse_popolo(raw: bytes) -> ParsedMemberList:
         raise ParseError('not Popolo JSON: no "persons" list')
     organizations = {org.get("id"): org for org in _records(data, "organizations")}
     areas = {area.get("id"): area for area in _records(data, "areas")}
-    memberships: dict[str, list[tuple[str, dict]]] = {}
+    memberships: dict[object, list[tuple[str, dict[str, Any]]]] = {}  # by person_id
     for n, membership in enumerate(_records(data, "memberships")):
         where = f"memberships[{n}]"
         if not membership.get("person_id"):
@@ -371,14 +372,28 @@ def parse_popolo(raw: bytes) -> ParsedMemberList:
     return ParsedMemberList(format="popolo", members=tuple(members))
 
 
-def _records(data: dict, key: str) -> list[dict]:
+def _records(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     records = data.get(key, [])
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ParseError(f'"{key}" must be a list of objects')
     return records
 
 
-def _popolo_term(membership: dict, organizations: dict, areas: dict, *, where: str) -> dict:
+class _Term(TypedDict, total=False):  # empty for a person with no membership
+    party: str
+    constituency: str
+    house: str
+    start: datetime.date | None
+    end: datetime.date | None
+
+
+def _popolo_term(
+    membership: dict[str, Any],
+    organizations: dict[object, dict[str, Any]],
+    areas: dict[object, dict[str, Any]],
+    *,
+    where: str,
+) -> _Term:
     party = organizations.get(membership.get("on_behalf_of_id"), {}).get("name", "")
     chamber = organizations.get(membership.get("organization_id"), {})
     area = membership.get("area") or areas.get(membership.get("area_id"), {})
@@ -395,7 +410,7 @@ def _popolo_term(membership: dict, organizations: dict, areas: dict, *, where: s
     }
 
 
-def _popolo_identifiers(person: dict, where: str) -> tuple[Identifier, ...]:
+def _popolo_identifiers(person: dict[str, Any], where: str) -> tuple[Identifier, ...]:
     identifiers = []
     for n, entry in enumerate(person.get("identifiers", [])):
         scheme, value = entry.get("scheme", ""), str(entry.get("identifier", "")).strip()

@@ -32,6 +32,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from lxml import etree
+
 from ...choices import DebateKind, House, SpeechKind
 from .text import collapse_space, kind_from, name_and_role, split_sentences, unused_heading
 from .transcript import (
@@ -83,9 +85,9 @@ class _Reader:
         self.heading = ""  # the minor heading waiting for its first speech
         self.heading_line: int | None = None
         self.question_time = False
-        self.ids: list[re.Match] = []
+        self.ids: list[re.Match[str]] = []
 
-    def read(self, root) -> ParsedTranscript:
+    def read(self, root: etree._Element) -> ParsedTranscript:
         for element in root:
             name = local_name(element)
             if not name:
@@ -109,7 +111,7 @@ class _Reader:
 
     # -- headings ----------------------------------------------------------------------
 
-    def _major_heading(self, element) -> None:
+    def _major_heading(self, element: etree._Element) -> None:
         self._drop_unused_heading()
         self.debates.append(
             _Debate(
@@ -120,7 +122,7 @@ class _Reader:
             )
         )
 
-    def _minor_heading(self, element) -> None:
+    def _minor_heading(self, element: etree._Element) -> None:
         self._drop_unused_heading()
         self.heading, self.heading_line = _text(element), element.sourceline
 
@@ -131,7 +133,7 @@ class _Reader:
 
     # -- records -----------------------------------------------------------------------
 
-    def _add(self, speech: ParsedSpeech | None, element) -> None:
+    def _add(self, speech: ParsedSpeech | None, element: etree._Element) -> None:
         if speech is None:
             return
         if not self.debates:
@@ -155,23 +157,23 @@ class _Reader:
             self.question_time = False  # the first debate after question time
         debate.kind = kind_from(debate.title, opening)
 
-    def _speech(self, element) -> ParsedSpeech | None:
-        paragraphs = []
+    def _speech(self, element: etree._Element) -> ParsedSpeech | None:
+        texts: list[str] = []
         if collapse_space(element.text or ""):
-            paragraphs.append(collapse_space(element.text))
+            texts.append(collapse_space(element.text or ""))
         for child in element:
             name = local_name(child)
             if name == "table":
-                paragraphs.extend(
+                texts.extend(
                     " ".join(_text(cell) for cell in row if local_name(cell) in ("td", "th"))
                     for row in child.iter("{*}tr")
                 )
             elif name:
-                paragraphs.append(_text(child))
+                texts.append(_text(child))
             if collapse_space(child.tail or ""):
-                paragraphs.append(collapse_space(child.tail))
-        paragraphs = [split_sentences(p) for p in paragraphs]
-        paragraphs = tuple(p for p in paragraphs if p)
+                texts.append(collapse_space(child.tail or ""))
+        split = [split_sentences(text) for text in texts]
+        paragraphs = tuple(p for p in split if p)
         if not paragraphs:
             self.warnings.append(
                 f"line {element.sourceline}: speech {element.get('id', '')} holds no text; skipped"
@@ -189,7 +191,7 @@ class _Reader:
             line=element.sourceline,
         )
 
-    def _division(self, element) -> ParsedSpeech:
+    def _division(self, element: etree._Element) -> ParsedSpeech:
         number = element.get("divnumber", "").strip()
         time = _clock(element.get("time", ""))
         first = "Division" + (f" No. {number}" if number else "") + (f" at {time}" if time else "")
@@ -216,7 +218,7 @@ class _Reader:
 
     # -- the whole ---------------------------------------------------------------------
 
-    def _transcript(self, root) -> ParsedTranscript:
+    def _transcript(self, root: etree._Element) -> ParsedTranscript:
         self._drop_unused_heading()
         if self.skipped:
             self.warnings.append(
@@ -283,11 +285,11 @@ class _Reader:
         return first["prefix"], date, first["letter"]
 
 
-def _text(element) -> str:
+def _text(element: etree._Element) -> str:
     return collapse_space("".join(element.itertext()))
 
 
-def _member_ref(element) -> str:
+def _member_ref(element: etree._Element) -> str:
     person = element.get("person_id", "").strip()
     if person:
         return f"parlparse-person:{person}"

@@ -24,6 +24,7 @@ class _Sentence:
 
 def parse(raw: bytes, *, metadata: DebateMetadata) -> ParsedTranscript:
     _require(metadata)
+    assert metadata.date is not None  # _require has seen to it
     sentences = _sentences(decode(raw))
     if not sentences:
         raise ParseError("the file holds no text")

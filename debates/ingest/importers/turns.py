@@ -8,6 +8,8 @@ Bradford East", "My right hon. Friends the Prime Minister and ...") does not.
 """
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, overload
 
 _HON = r"(?:right\s+)?hon\.\s+(?:and\s+(?:learned|gallant)\s+)?"
 _PERSON = r"(?:Gentleman|Lady|Member|Friend|Baronet)"
@@ -31,9 +33,21 @@ def starts_new_turn(sentence: str) -> bool:
     return bool(_ADDRESS_THEN_VERB.match(sentence) or _THANKS.match(sentence))
 
 
-def split_into_turns(items: list, sentence_of=lambda item: item) -> list[list]:
+_Item = TypeVar("_Item")
+
+
+# Without `sentence_of` the items are the sentences themselves.
+@overload
+def split_into_turns(items: Iterable[str]) -> list[list[str]]: ...
+@overload
+def split_into_turns(
+    items: Iterable[_Item], sentence_of: Callable[[_Item], str]
+) -> list[list[_Item]]: ...
+def split_into_turns(
+    items: Iterable[Any], sentence_of: Callable[[Any], str] = lambda item: item
+) -> list[list[Any]]:
     """Group items (sentences, or records carrying one) into turns of speaking, in order."""
-    turns: list[list] = []
+    turns: list[list[Any]] = []
     for item in items:
         if not turns or starts_new_turn(sentence_of(item)):
             turns.append([item])

@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import replace as with_values
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -37,7 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--kind", default="", choices=DebateKind.values)
         parser.add_argument("--source-reference", default="", help="official id or URL")
 
-    def handle(self, *args, paths, replace, dry_run, **options):
+    def handle(
+        self, *args: str, paths: list[Path], replace: bool, dry_run: bool, **options: Any
+    ) -> None:
         overrides = _overrides(options)
         try:
             transcripts = sources.from_paths(paths)
