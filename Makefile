@@ -36,7 +36,7 @@ chromium:
 # follows it.
 test: install chromium
 	$(BIN)/coverage run manage.py test tests --noinput --parallel 1
-	$(BIN)/coverage report --skip-covered --sort=cover | tail -n 25
+	$(BIN)/coverage report --sort=cover
 
 test-postgres:
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(MAKE) test

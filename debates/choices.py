@@ -2,9 +2,10 @@
 schemes of the ids that sources give members.
 
 Pure (no Django): the importers write these values, the models take them as the choices of
-their fields, and the search form's `house:` reads them. Each is a `StrEnum` whose members
-carry a label, so `House.COMMONS == "commons"` and `House.COMMONS.label` reads "House of
-Commons"; `House.values` and `House.choices` are what Django's `TextChoices` would give.
+their fields, and the search query's `house:` (search.query) reads them. Each is a `StrEnum`
+whose members carry a label, so `House.COMMONS == "commons"` and `House.COMMONS.label` reads
+"House of Commons"; `House.values` and `House.choices` are what Django's `TextChoices` would
+give.
 """
 
 from enum import EnumType, StrEnum
@@ -99,6 +100,20 @@ class IdentifierScheme(Choices):
     PARLPARSE_MEMBER = "parlparse-member", "ParlParse member id"  # one seat-term
     MNIS = "mnis", "MNIS id"
     OTHER = "other", "Other"
+
+    def ref(self, value: str) -> str:
+        """A speaker's id as a transcript gives it ("parlparse-person:uk.org.publicwhip/person/
+        10001"), for `debates.ingest.speakers` to look up."""
+        return f"{self.value}:{value}"
+
+
+class SpeakerStatus(StrEnum):
+    """How the record names who gave a speech (`Speech.speaker_status`)."""
+
+    MEMBER = "member"  # resolved to a member
+    PRINTED = "printed"  # a name or an office as printed, resolved to nobody
+    RECORD = "record"  # the record's own words, a division: nobody spoke them
+    UNRECORDED = "unrecorded"  # someone spoke; the record does not say who
 
 
 # Titles a name may be printed with, left out when names are compared or sorted ("The Rt Hon.

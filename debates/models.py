@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .choices import DebateKind, House, IdentifierScheme, SpeechKind
+from .choices import DebateKind, House, IdentifierScheme, SpeakerStatus, SpeechKind
 
 
 class SourceFile(models.Model):
@@ -74,10 +74,8 @@ class MemberIdentifier(models.Model):
     """An id a source gives a member: a ParlParse person or member id, an MNIS id, ...
     Importers resolve speakers through these, so one person may carry several."""
 
-    Scheme = IdentifierScheme
-
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identifiers")
-    scheme = models.CharField(max_length=32, choices=Scheme.choices)
+    scheme = models.CharField(max_length=32, choices=IdentifierScheme.choices)
     value = models.CharField(max_length=200)
     # A ParlParse member id names one seat-term: its dates tell `debates.ingest.members` which term
     # is the latest, whatever order the lists are loaded in.
@@ -288,23 +286,22 @@ class Speech(models.Model):
         return [sentence for paragraph in self.paragraphs for sentence in paragraph]
 
     @property
-    def speaker_status(self) -> str:
-        """How the record names who spoke: "member" (resolved to one), "printed" (a name or an
-        office as printed), "record" (the record's own words, a division) or "unrecorded"."""
+    def speaker_status(self) -> SpeakerStatus:
+        """How the record names who spoke (the debate page shows each its own way)."""
         if self.member_id:
-            return "member"
+            return SpeakerStatus.MEMBER
         if self.speaker_name or self.speaker_role:
-            return "printed"
-        return "unrecorded" if self.kind == SpeechKind.SPEECH else "record"
+            return SpeakerStatus.PRINTED
+        return SpeakerStatus.UNRECORDED if self.kind == SpeechKind.SPEECH else SpeakerStatus.RECORD
 
     @property
     def display_speaker(self) -> str:
         """Who spoke, as the pages say it: "Andrew Mitchell", "The Minister of State",
         "Division", "speaker not recorded"."""
         status = self.speaker_status
-        if status == "member":
+        if status == SpeakerStatus.MEMBER:
             assert self.member is not None  # speaker_status saw its id
             return self.member.name
-        if status == "printed":
+        if status == SpeakerStatus.PRINTED:
             return self.speaker_name or self.speaker_role
-        return self.get_kind_display() if status == "record" else "speaker not recorded"
+        return self.get_kind_display() if status == SpeakerStatus.RECORD else "speaker not recorded"

@@ -121,7 +121,7 @@ class DayView(SittingPeriodView):
         debates = list(Debate.objects.on_date(date).with_speech_counts().order_by("id"))
         if not debates:
             raise Http404(f"Nothing is recorded for {date.day} {date:%B %Y}.")
-        return {"debates": debates}
+        return {"date": date, "debates": debates}
 
     def link(self, date):
         return reverse("debates:day", kwargs={"date": date}), _long_date(date)

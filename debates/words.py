@@ -1,15 +1,21 @@
 """How counts and sizes read in what Chamber prints: "1 speech", "2,431 speeches", "1.2 MB".
 
-Pure (no Django): the importers use it as well as the commands, the admin and the pages.
+Pure (no Django): the importers use it as well as the commands, the admin and the pages (as
+the template filters `plural`, `noun` and `size`, in `debates.templatetags.chamber`).
 """
 
 # Words whose plural is not the word and an "s".
-_PLURALS = {"speech": "speeches", "entry": "entries"}
+_PLURALS = {"speech": "speeches"}
+
+
+def noun(count: int, word: str) -> str:
+    """`word`, plural unless the count is one: noun(2, "speech") is "speeches"."""
+    return word if count == 1 else _PLURALS.get(word, f"{word}s")
 
 
 def plural(count: int, word: str) -> str:
-    """`count` and `word`, plural unless the count is one: plural(2431, "speech")."""
-    return f"{count:,} {word if count == 1 else _PLURALS.get(word, f'{word}s')}"
+    """The count and its noun: plural(2431, "speech") is "2,431 speeches"."""
+    return f"{count:,} {noun(count, word)}"
 
 
 def size(size: int) -> str:

@@ -101,14 +101,9 @@ class SpeechSearchForm(forms.Form):
         label="Search speeches",
         required=False,
         max_length=MAX_QUERY_LENGTH,
-        # The search page's box; the small boxes elsewhere give it their own id.
-        widget=forms.SearchInput(
-            attrs={
-                "id": "search-q",
-                "placeholder": "e.g. ceasefire",
-                "aria-describedby": "search-help-summary",
-            }
-        ),
+        widget=forms.SearchInput(attrs={"placeholder": "e.g. ceasefire"}),
+        # The search page opens its syntax table under this summary, which describes the box.
+        help_text="How to search",
         error_messages={"max_length": "Please shorten your search to %(limit_value)d characters."},
     )
     date_from = forms.DateField(

@@ -5,7 +5,8 @@ import itertools
 
 from django.utils.text import slugify
 
-from debates.models import Debate, DebateKind, House, Member, Speech
+from debates.choices import DebateKind, House
+from debates.models import Debate, Member, Speech
 
 _numbers = itertools.count(1)
 

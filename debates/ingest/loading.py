@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import NamedTuple
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from django.utils.text import slugify
 
 from search import indexing as search_index
 
-from ..choices import DebateKind, House
+from ..choices import Choices, DebateKind, House
 from ..models import Debate, SourceFile, Speech
 from ..words import size
 from . import speakers
@@ -40,46 +39,26 @@ class LoadError(ValueError):
     """A file that cannot be loaded; the message names the file (and line) and what to do."""
 
 
-class PlanStatus(StrEnum):
+class PlanStatus(Choices):
     """What loading a file would do (`FilePlan.status`), as the upload preview says it."""
 
-    ERROR = "error"
-    UNCHANGED = "unchanged"
-    OLDER_VERSION = "older-version"
-    REPEATS = "repeats"  # debates loaded already from other bytes: skip or replace?
-    NEW = "new"
-
-    @property
-    def label(self) -> str:
-        return {
-            PlanStatus.ERROR: "Cannot be loaded",
-            PlanStatus.UNCHANGED: "Already loaded: these same bytes",
-            PlanStatus.OLDER_VERSION: "Will be skipped: a newer version is loaded",
-            PlanStatus.REPEATS: "Repeats what is loaded: choose below",
-            PlanStatus.NEW: "New",
-        }[self]
+    ERROR = "error", "Cannot be loaded"
+    UNCHANGED = "unchanged", "Already loaded: these same bytes"
+    OLDER_VERSION = "older-version", "Will be skipped: a newer version is loaded"
+    # Debates loaded already from other bytes: the clerk chooses to skip or replace.
+    REPEATS = "repeats", "Repeats what is loaded: choose below"
+    NEW = "new", "New"
 
 
-class LoadStatus(StrEnum):
+class LoadStatus(Choices):
     """What loading a file did (`LoadResult.status`)."""
 
-    LOADED = "loaded"
-    REPLACED = "replaced"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    WOULD_LOAD = "would load"  # a dry run
-    WOULD_REPLACE = "would replace"
-
-    @property
-    def label(self) -> str:
-        return {
-            LoadStatus.LOADED: "Loaded",
-            LoadStatus.REPLACED: "Loaded in place of what was loaded",
-            LoadStatus.UNCHANGED: "Already loaded: nothing changed",
-            LoadStatus.SKIPPED: "Skipped",
-            LoadStatus.WOULD_LOAD: "Would be loaded",
-            LoadStatus.WOULD_REPLACE: "Would be loaded in place of what is loaded",
-        }[self]
+    LOADED = "loaded", "Loaded"
+    REPLACED = "replaced", "Loaded in place of what was loaded"
+    UNCHANGED = "unchanged", "Already loaded: nothing changed"
+    SKIPPED = "skipped", "Skipped"
+    WOULD_LOAD = "would load", "Would be loaded"  # a dry run
+    WOULD_REPLACE = "would replace", "Would be loaded in place of what is loaded"
 
 
 @dataclass

@@ -9,7 +9,7 @@ A speech resolves, in this order:
 1. by the id the source gives the speaker (`member_ref`, "scheme:value"), when it is known;
 2. by name and constituency as printed ("Dominic Raab (Esher and Walton)"), compared without
    regard to case, curly or straight apostrophes, "&" or "and", commas and the titles
-   Mr, Mrs, Ms, Miss, Dr, Sir and Dame;
+   (`debates.choices.TITLES`: "The Rt Hon. Sir Keir Starmer" is compared as "keir starmer");
 3. by name alone among the members serving in the debate's house on its date (Westminster
    Hall's speakers are MPs); a name printed as a surname only ("Mr Raab") matches a surname.
    Only a single match counts: two serving members of that name resolve neither;
@@ -21,7 +21,7 @@ A speech resolves, in this order:
 Offices printed without a name ("Mr Speaker", "Madam Deputy Speaker", "The Chairman") and
 the House speaking together ("Hon. Members", "Several hon. Members") stay unresolved, but
 they are not *unresolved speakers*: nobody is missing from the members list, so the admin's
-unresolved-speakers page and `is_unresolvable` leave them out.
+unresolved-speakers page and the upload preview leave them out (`is_role_only`).
 """
 
 import datetime

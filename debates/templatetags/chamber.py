@@ -1,5 +1,7 @@
 from django import template
 
+from debates import words
+
 register = template.Library()
 
 
@@ -10,3 +12,10 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+# How counts and sizes read (debates.words), as on the command line:
+# {{ n|plural:"speech" }} is "2 speeches", {{ n|noun:"speech" }} "speeches", {{ b|size }} "1.2 MB".
+register.filter("plural", words.plural)
+register.filter("noun", words.noun)
+register.filter("size", words.size)

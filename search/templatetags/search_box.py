@@ -15,7 +15,6 @@ register = template.Library()
 def search_box(
     field_id: str,
     *,
-    q: str = "",
     label: str = "",
     placeholder: str = "",
     compact: bool = False,
@@ -24,8 +23,9 @@ def search_box(
 ) -> dict[str, Any]:
     """A search form whose query box has the id `field_id` (unique on the page); `member`
     keeps the search to one member's speeches."""
-    query = SpeechSearchForm(initial={"q": q})["q"]
-    attrs: dict[str, str | bool] = {"id": field_id, "aria-describedby": False}  # no help here
+    # No automatic id, so no aria-describedby for help that only the search page shows.
+    query = SpeechSearchForm(auto_id=False)["q"]
+    attrs: dict[str, str | bool] = {"id": field_id}
     if placeholder:
         attrs["placeholder"] = placeholder
     return {

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import SimpleTestCase
 
 from debates.choices import TITLES, DebateKind, House, IdentifierScheme, SpeechKind
-from debates.ingest.importers import detect, member_lists
+from debates.ingest.importers import detect, member_lists, parlparse
 from debates.ingest.importers.transcript import DebateMetadata, ParseError
 from debates.ingest.speakers import name_key
 from debates.models import Debate, Member, MemberIdentifier, Speech
@@ -73,6 +73,29 @@ class ImportersStayWithinTheVocabularyTests(SimpleTestCase):
                     self.assertIn(member.house, House.values)
                     for identifier in member.identifiers:
                         self.assertIn(identifier.scheme, IdentifierScheme.values)
+
+
+class ImporterConstantsTests(SimpleTestCase):
+    """The importers' own tables of source names map into the vocabulary."""
+
+    def test_the_tables_name_only_values_the_models_accept(self):
+        self.assertLessEqual(set(parlparse.HOUSES.values()), set(House.values))
+        self.assertLessEqual(
+            set(member_lists.POPOLO_SCHEMES.values()), set(IdentifierScheme.values)
+        )
+
+    def test_speaker_ids_in_transcripts_use_a_scheme_members_are_stored_under(self):
+        schemes = set()
+        for name in ("debates2009-10-26b.xml", "debates2023-03-28d.xml"):  # speakerid, person_id
+            day = FIXTURES / "transcripts" / "parlparse" / name
+            schemes |= {
+                speech.member_ref.split(":", 1)[0]
+                for debate in detect.parse(day.read_bytes()).debates
+                for speech in debate.speeches
+                if speech.member_ref
+            }
+        self.assertEqual(schemes, {"parlparse-member", "parlparse-person"})
+        self.assertLessEqual(schemes, set(IdentifierScheme.values))
 
 
 class HouseNamesTests(SimpleTestCase):

@@ -81,6 +81,14 @@ class ResolveByNameTests(TestCase):
         before = debate(speech("Dominic Raab"), date=datetime.date(2005, 1, 1))
         self.assertEqual(speakers.resolve([before]), [[None]])
 
+    def test_a_name_printed_with_the_rt_hon_resolves_like_the_plain_name(self):
+        starmer = make_member(name="Keir Starmer", constituency="Holborn and St Pancras")
+        printed = debate(
+            speech("The Rt Hon. Sir Keir Starmer", "Holborn and St Pancras"),
+            speech("Rt Hon Keir Starmer"),
+        )
+        self.assertEqual(speakers.resolve([printed]), [[starmer.id, starmer.id]])
+
     def test_two_serving_members_of_one_name_resolve_neither(self):
         make_member(name="David Davies", constituency="Monmouth")
         make_member(name="David Davies", constituency="Haltemprice and Howden")

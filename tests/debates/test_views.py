@@ -6,7 +6,8 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from debates.models import DebateKind, House, SourceFile
+from debates.choices import DebateKind, House
+from debates.models import SourceFile
 from tests.factories import make_debate, make_member, make_speech
 
 DAY = datetime.date(2023, 12, 19)

@@ -17,10 +17,11 @@ from haystack import connections
 from haystack.query import SearchQuerySet
 from whoosh import query as whoosh_query
 
+from debates.choices import House
 from debates.ingest.importers.manifest import parse_manifest
 from debates.ingest.importers.transcript import DebateMetadata
 from debates.ingest.loading import load_file
-from debates.models import Debate, House, Speech
+from debates.models import Debate, Speech
 from search import indexing
 from search.analysis import stems
 from search.backends import AdjacentPhrase

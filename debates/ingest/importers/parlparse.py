@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
-from ...choices import DebateKind, House, SpeechKind
+from ...choices import DebateKind, House, IdentifierScheme, SpeechKind
 from .text import collapse_space, kind_from, name_and_role, split_sentences, unused_heading
 from .transcript import (
     DebateMetadata,
@@ -292,10 +292,10 @@ def _text(element: etree._Element) -> str:
 def _member_ref(element: etree._Element) -> str:
     person = element.get("person_id", "").strip()
     if person:
-        return f"parlparse-person:{person}"
+        return IdentifierScheme.PARLPARSE_PERSON.ref(person)
     member = element.get("speakerid", "").strip()
     if member and member != "unknown":
-        return f"parlparse-member:{member}"
+        return IdentifierScheme.PARLPARSE_MEMBER.ref(member)
     return ""
 
 
