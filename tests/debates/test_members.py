@@ -133,6 +133,10 @@ class ParseTests(SimpleTestCase):
                 "line 2: member m/1 has no lastname",
             ),
             (b"<other/>", "no <member> or <person> elements"),
+            (  # read as safely as a transcript (importers.xmlsafe)
+                b'<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<publicwhip/>',
+                "line 1: the file declares an external entity",
+            ),
             (b'{"persons": [{"id": "p"}]}', "persons[0]: a person needs a name"),
             (
                 b'{"persons": [{"name": "A", "identifiers":'

@@ -30,6 +30,7 @@ from lxml import etree
 
 from ...choices import TITLES, House, IdentifierScheme
 from .transcript import ParseError
+from .xmlsafe import parse_xml
 
 PERSON_PREFIX = "uk.org.publicwhip/person/"
 
@@ -228,13 +229,7 @@ def _sort_from_header(header: str) -> str:
 
 
 def parse_parlparse(raw: bytes) -> ParsedMemberList:
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError as error:
-        raise ParseError(f"not well-formed XML: {error.msg}", line=error.lineno) from None
+    root = parse_xml(raw)  # safe: no external entities, no network, bounded expansion
     members = [_term(element) for element in root.iter("member")]
     people = [_person(element) for element in root.iter("person")]
     if members:
