@@ -54,6 +54,28 @@ def transcript(rng: random.Random, pool: list[str], speeches: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def start_django(workdir: str) -> None:
+    """Django on a fresh database in `workdir` (or DATABASE_URL, which must be empty) with
+    a Whoosh index beside it, migrated, as the test client needs it."""
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
+    os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    if connection.vendor != "sqlite":
+        name = connection.settings_dict["NAME"]
+        print(f"Using {connection.vendor} database {name}: it must be empty")
+    call_command("migrate", verbosity=0)
+    setup_test_environment()
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -69,18 +91,10 @@ def main():
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="chamber-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
-    os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    start_django(workdir)
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
     from debates.ingest.importers import detect
     from debates.ingest.importers.transcript import DebateMetadata
@@ -88,11 +102,6 @@ def main():
     from debates.models import Debate, Member, Speech
     from search import indexing as search_indexing
 
-    if connection.vendor != "sqlite":
-        name = connection.settings_dict["NAME"]
-        print(f"Using {connection.vendor} database {name}: it must be empty")
-    call_command("migrate", verbosity=0)
-    setup_test_environment()
     rng = random.Random(args.seed)
     pool = sentence_pool()
     files = [

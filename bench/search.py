@@ -167,25 +167,20 @@ def main():
 
 
 def run(args, workdir):
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["WHOOSH_PATH"] = whoosh_path = f"{workdir}/whoosh"
-    os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
-    import django
+    from bench.browse import sentence_pool, start_django, transcript
 
-    django.setup()
+    start_django(workdir)
+    whoosh_path = os.environ["WHOOSH_PATH"]
     from contextlib import nullcontext
 
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils.text import slugify
     from haystack import connections
 
-    from bench.browse import sentence_pool, transcript
     from debates.ingest.importers.transcript import DebateMetadata
     from debates.ingest.loading import load_file
     from debates.models import Debate, Member, Speech
@@ -193,11 +188,6 @@ def run(args, workdir):
     from search.analysis import stems
     from search.forms import SpeechSearchForm
 
-    if connection.vendor != "sqlite":
-        name = connection.settings_dict["NAME"]
-        print(f"Using {connection.vendor} database {name}: it must be empty")
-    call_command("migrate", verbosity=0)
-    setup_test_environment()
     rng = random.Random(args.seed)
     pool = [s for s in sentence_pool() if s[0].isupper() and not JOINS_NEXT.search(s)]
     days = -(-args.speeches // args.per_day)
