@@ -60,7 +60,8 @@ class BrowseTests(BrowserTestCase):
         expect(page.get_by_text("Speaker not recorded")).to_have_count(4)
 
         page.get_by_role("link", name="Sentence 1 of speech 2", exact=True).click()
-        self.assertTrue(page.url.endswith("/debates/2023-12-19/israel-and-gaza/#s2-1"), page.url)
+        # Playwright's expect() waits for the navigation; reading page.url at once races it.
+        expect(page).to_have_url(re.compile(r"/debates/2023-12-19/israel-and-gaza/#s2-1$"))
         target = page.locator(":target")
         expect(target).to_have_attribute("id", "s2-1")
         expect(target).to_contain_text("The hon. Gentleman makes a plea for those difficulties")
@@ -91,4 +92,5 @@ class BrowseTests(BrowserTestCase):
         outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
         self.assertEqual(outline, "solid")
         page.keyboard.press("Enter")
-        self.assertTrue(page.url.endswith("#content"))
+        expect(page).to_have_url(re.compile(r"#content$"))
+        expect(page.locator(":target")).to_have_attribute("id", "content")
