@@ -10,7 +10,7 @@ plain-text transcripts, one per sitting day of --per-day speeches, spread over 2
 temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary Whoosh
 index; the index follows each load as it commits (with --batched, in batches as
 `load_transcripts` writes it). Then the 650 MPs of
-fixtures/members/commons_mps_2024-05-28.csv (made-up members without it) become the
+fixtures/members/commons_mps_2024-05-28.csv become the
 speakers, and it prints: the load rate, the full `rebuild_index` rate, the index size and
 segments, the time to load and index one more sitting day, p50/p95 latency of a fixed query
 mix through Haystack (`SpeechSearchForm.search()`) and as whole GET /search/ requests, and
@@ -99,14 +99,7 @@ JOINS_NEXT = re.compile(
 
 
 def members_from_csv():
-    """(name, constituency, party) for each MP, or 650 made-up ones without the file."""
-    if not MEMBERS_CSV.exists():
-        print(f"({MEMBERS_CSV} not found: using 650 made-up members instead)")
-        parties = ["Labour", "Conservative", "Liberal Democrat", "Scottish National Party"]
-        parties += ["Plaid Cymru", "Green Party", "Democratic Unionist Party"]
-        weights = [40, 40, 6, 6, 3, 2, 3]
-        rng = random.Random(0)
-        return [(f"Member {n}", f"Seat {n}", rng.choices(parties, weights)[0]) for n in range(650)]
+    """(name, constituency, party) for each of the 650 MPs in the CSV."""
     with MEMBERS_CSV.open(newline="", encoding="utf-8") as f:
         return [
             (
@@ -303,7 +296,8 @@ def run(args, workdir):
         if [sentences_with[stem] for stem in stems(w)] == [3]
     )
     party = (
-        Speech.objects.exclude(member__party="")
+        Speech.objects.filter(member__isnull=False)
+        .exclude(member__party="")
         .values_list("member__party")
         .annotate(n=Count("id"))
         .order_by("-n")[0][0]
