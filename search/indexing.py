@@ -164,8 +164,17 @@ def member_saved(
         schedule_sync(member_ids=[instance.pk])
 
 
+def speeches_changed(sender: object, speech_ids: Iterable[int], **kwargs: object) -> None:
+    ids = list(speech_ids)  # each one is indexed if it still exists and removed if not
+    schedule_sync(speech_ids=ids, removed_speech_ids=ids)
+
+
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
+
+    from debates import signals
+
+    signals.speeches_changed.connect(speeches_changed, dispatch_uid="search-speeches-changed")
 
     post_delete.connect(speech_deleted, sender=Speech, dispatch_uid="search-speech-deleted")
     post_save.connect(speech_saved, sender=Speech, dispatch_uid="search-speech-saved")
