@@ -52,7 +52,19 @@ def database_from_url(url: str) -> dict:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r}: no file name for SQLite")
         name = BASE_DIR / path  # an absolute path stays as it is
         name.parent.mkdir(parents=True, exist_ok=True)  # zero setup: var/ appears on first use
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            # Several writers at once (two loads, a load and the admin): readers never wait
+            # for a writer (WAL), and a writer takes the write lock when its transaction
+            # begins (IMMEDIATE), waiting up to `timeout` seconds for another one, instead
+            # of failing with "database is locked" when it first writes.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": env_int("SQLITE_TIMEOUT", 60),
+            },
+        }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         database = unquote(parts.path.lstrip("/"))
         if not database:

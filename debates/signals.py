@@ -1,12 +1,45 @@
-"""What `debates` tells the rest of the site about its writes.
+"""What `debates` tells the rest of the site about its writes; `search` subscribes
+(`SearchConfig.ready`), and `debates` never imports it.
 
-`speeches_changed` is sent inside the transaction of a write that changes what a speech's
-search document holds, or removes it: the ids of speeches added, edited or deleted
-(`speech_ids`). Bulk writes (`bulk_create`, `QuerySet.update` and `.delete`) send no model
-signals, so the writers in `debates.ingest` and `debates.admin` send this one with the
-ids they touched. `search` subscribes (`SearchConfig.ready`); `debates` never imports it.
+- `speeches_changed` is sent inside the transaction of a write that changes what a
+  speech's search document holds, or removes it, with the ids of the speeches added, edited
+  or deleted (`speech_ids`). Bulk writes (`bulk_create`, `QuerySet.update` and `.delete`)
+  send no model signals, so the writers in `debates.ingest` and `debates.admin` send this
+  one with the ids they touched. A receiver that writes in the same transaction (search's
+  queue) is rolled back with it.
+- `many_writes()` wraps work that commits many transactions one after another (a command
+  loading a folder of files): receivers may hold back follow-up work until it ends, and
+  what they answer at the end (`Notice`s) is for the command to print.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.dispatch import Signal
 
 speeches_changed = Signal()  # sender: the writer's model class; speech_ids: Iterable[int]
+many_writes_started = Signal()
+many_writes_finished = Signal()  # receivers answer with a Notice, or None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a receiver has to say about the writes that just finished."""
+
+    message: str
+    warning: bool = False
+
+
+@contextmanager
+def many_writes(sender: object) -> Iterator[list[Notice]]:
+    """Announce a run of transactions; the list it gives is filled with the receivers'
+    notices when the run ends (normally or not)."""
+    notices: list[Notice] = []
+    many_writes_started.send(sender=sender)
+    try:
+        yield notices
+    finally:
+        for _, answer in many_writes_finished.send(sender=sender):
+            if isinstance(answer, Notice):  # (django-stubs types answers as str | None)
+                notices.append(answer)

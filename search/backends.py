@@ -26,9 +26,10 @@ What changes against the stock backend (each measured with bench/search.py):
 - Phrases: an exact phrase reads its words' postings a block at a time, intersects them as
   sets and checks positions only where every word occurs (`AdjacentPhrase`), instead of
   walking them a document at a time with Whoosh's span objects.
-- Writing: the single-writer lock is waited for (up to LOCK_TIMEOUT) instead of logging
-  the `LockError` (the stock `remove` silently lost deletes); deletes and adds go in one
-  commit; bulk writes use two processes and segments.
+- Writing: the single-writer lock is waited for (up to LOCK_TIMEOUT, naming its holder)
+  instead of logging the `LockError` (the stock `remove` silently lost deletes); what to
+  write is read from the database under the lock; deletes and adds go in one commit; bulk
+  writes use two processes and segments, which die with their parent (`writers.py`).
 - Spelling: suggestions are computed only when a caller asks (`spelling_suggestion()`),
   from unstemmed words, ranked by edit distance and then by how common the word is. The
   words come from a vocabulary kept as one extra document per write (masked out of every
@@ -38,14 +39,13 @@ What changes against the stock backend (each measured with bench/search.py):
 import os
 import re
 import threading
-import time
 import uuid
 import warnings
 import weakref
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Self, cast
 
@@ -67,7 +67,6 @@ from whoosh.fields import DATETIME, NUMERIC, TEXT, FieldType, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Format
-from whoosh.index import LockError
 from whoosh.matching import (
     FilterMatcher,
     IntersectionMatcher,
@@ -84,9 +83,9 @@ from whoosh.searching import Results, ResultsPage, SearchContext, Searcher
 from whoosh.sorting import Categorizer, ColumnCategorizer, Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 from whoosh.util import make_binary_tree
-from whoosh.writing import IndexWriter
 
 from .analysis import analyzer
+from .writers import open_writer
 
 # Batches at least this big are written by several processes into several segments.
 BULK_THRESHOLD = 2000
@@ -438,34 +437,48 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
     # -- Writing ---------------------------------------------------------------------
 
     def update(self, index: SearchIndex, iterable: Iterable[Model], commit: bool = True) -> None:
-        self.write(index, objects=iterable)
+        objects = list(iterable)
+        self.write(index, lambda: (objects, ()), expected=len(objects))
 
     def remove(self, obj_or_string: Model | str, commit: bool = True) -> None:
         from haystack.utils import get_identifier
 
-        self.write(None, removed=[get_identifier(obj_or_string)])
+        identifier = get_identifier(obj_or_string)
+        self.write(None, lambda: ((), (identifier,)))
 
     def write(
         self,
         index: SearchIndex | None,
-        objects: Iterable[Model] = (),
-        removed: Iterable[str] = (),
-    ) -> None:
-        """Delete the documents with identifiers in `removed` and add or replace the
-        documents for `objects`, in one commit. Documents are prepared before the lock is
-        taken; the lock is waited for (up to LOCK_TIMEOUT), never skipped."""
+        read: Callable[[], tuple[Iterable[Model], Iterable[str]]],
+        *,
+        expected: int = 0,
+        wait: float | None = None,
+    ) -> int:
+        """Take the write lock, then call `read()` for the objects whose documents to add
+        or replace and the identifiers of documents to delete, and write them in one
+        commit. Returns how many documents were written or deleted.
+
+        Reading under the lock means two writers commit what they read of the database in
+        the order they read it: an older reading never lands over a newer one. The lock
+        is waited for up to `wait` seconds (LOCK_TIMEOUT by default), never skipped; a
+        write of `expected` documents or more goes to several processes."""
         if not self.setup_complete:
             self.setup()
-        documents = [doc for doc in (self._document(index, obj) for obj in objects) if doc]
-        removed = list(removed)
-        if not documents and not removed:
-            return
         self.index = self.storage.open_index(schema=self.schema)
-        fresh = self.index.is_empty()
-        words = self._new_words(documents, fresh)
-        bulk = len(documents) >= BULK_THRESHOLD and self.writer_procs > 1
-        writer = self._writer(bulk)
+        bulk = expected >= BULK_THRESHOLD and self.writer_procs > 1
+        writer = open_writer(
+            self.index,
+            self.path,
+            wait=self.lock_timeout if wait is None else wait,
+            limitmb=self.writer_limitmb,
+            **({"procs": self.writer_procs, "multisegment": True} if bulk else {}),
+        )
         try:
+            objects, removed = read()
+            documents = [doc for doc in (self._document(index, obj) for obj in objects) if doc]
+            removed = list(removed)
+            fresh = self.index.is_empty()
+            words = self._new_words(documents, fresh)
             for identifier in removed:
                 writer.delete_by_term(ID, identifier)
             for document in documents:
@@ -485,7 +498,11 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         except BaseException:
             writer.cancel()
             raise
+        if not documents and not removed:
+            writer.cancel()
+            return 0
         writer.commit()
+        return len(documents) + len(removed)
 
     def _new_words(self, documents: list[dict[str, Any]], fresh: bool) -> set[str]:
         words: set[str] = set()
@@ -495,22 +512,6 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             return words
         with self.index.reader() as reader:
             return {word for word in words if (VOCABULARY, word) not in reader}
-
-    def _writer(self, bulk: bool) -> IndexWriter:
-        options: dict[str, int | bool] = {"limitmb": self.writer_limitmb}
-        if bulk:
-            options.update(procs=self.writer_procs, multisegment=True)
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                return self.index.writer(**options)
-            except LockError:
-                if time.monotonic() > deadline:
-                    raise LockError(
-                        f"The search index at {self.path} stayed locked by another writer "
-                        f"for {self.lock_timeout:.0f} s; nothing was written to it."
-                    ) from None
-                time.sleep(0.05)
 
     def _document(self, index: SearchIndex, obj: Model) -> dict[str, Any] | None:
         try:
@@ -536,7 +537,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         if not self.setup_complete:
             self.setup()
         self.index = self.storage.open_index(schema=self.schema)
-        writer = self._writer(bulk=False)
+        writer = open_writer(self.index, self.path, wait=self.lock_timeout)
         writer.commit(optimize=True)
 
 

@@ -1,182 +1,219 @@
-"""Keeping the search index in step with the database.
+"""Keeping the search index in step with the database, through a durable queue.
 
-Writers mark what changed; the index is written once the transaction commits, so a
-rolled-back write leaves no trace in the index:
+1. Recording. A change that alters what search must show records which speeches the index
+   owes (`IndexTask` rows) in the same transaction as the change, so a rolled-back change
+   leaves no row and a committed one cannot lose its row:
+   - the writers in `debates` send `debates.signals.speeches_changed` with the ids of the
+     speeches they wrote in bulk (loads, replacements, member merges, attributions);
+   - Django's model signals catch single saves and deletes (a speech, or a debate or member
+     whose speeches' documents show it, edited in the admin, say).
+2. Delivering. Once the transaction commits, `drain()` writes the queue to the index, a
+   batch of up to BATCH rows per index commit. Under the index's write lock it reads the
+   rows and the speeches they name as the database has them now, indexes those that exist
+   and removes those that don't, commits, and only then deletes the rows it covered. Run
+   twice, or again after a crash anywhere in it, it writes the same documents again: harmless.
+3. Batching. Within `debates.signals.many_writes()` (a command loading a folder of files,
+   one transaction per file), commits drain only once BATCH rows have piled up, and the end
+   drains the rest.
 
-- `debates.ingest.loading` calls `schedule_sync(debate_ids=...)` for the debates it wrote (bulk
-  inserts send no signals, and one call indexes a whole transcript in one commit);
-- deleting speeches (directly, or by deleting or replacing their debate) and editing a
-  speech, a debate or a member (in the admin, say) are caught by the signals connected in
-  `SearchConfig.ready`.
-
-What is pending is kept per thread, as a transaction is. Removals are checked against the
-database when flushed, so a speech whose deletion was rolled back stays in the index.
-`manage.py rebuild_index` rebuilds everything from the database.
+A crash leaves rows behind, never a gap: the next drain of any kind (after any later
+write), the end of the next load, or `manage.py index_queue` delivers them.
+`manage.py check_index` compares the index with the database (search.audit).
 """
 
+import logging
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import cast
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import router, transaction
+from django.db.models import Min, QuerySet
 from haystack import connections
 from haystack.utils import get_identifier
 from whoosh.index import LockError
 
+from debates import signals
 from debates.models import Debate, Member, Speech
+from debates.words import plural
+
+from .models import IndexTask
+
+log = logging.getLogger(__name__)
+
+# Queue rows per index commit: big enough that a bulk load commits the index rarely (each
+# commit adds a segment), small enough for one `id IN (...)` on SQLite.
+BATCH = 10_000
+# Seconds a drain after a commit waits for another writer's lock before leaving its rows
+# for that writer (which drains the whole queue before it lets go) or the next drain: a
+# web request never waits long. The end of a bulk load and `index_queue` wait as long as
+# the backend's LOCK_TIMEOUT.
+WAIT_AFTER_COMMIT = 5.0
+
+
+@dataclass
+class Drained:
+    written: int = 0  # documents indexed or removed
+    commits: int = 0
+    waiting: int = 0  # rows left behind
+    busy: str = ""  # why, when the index stayed locked
+
+    def describe(self) -> str:
+        done = f"{plural(self.written, 'document')} written in {plural(self.commits, 'commit')}"
+        if not self.waiting:
+            return f"Search index: {done}; the queue is empty."
+        return (
+            f"Search index: {done}; {plural(self.waiting, 'speech')} still queued. {self.busy}"
+            " They will be indexed by the next write, or run `manage.py index_queue`."
+        )
 
 
 class _Local(threading.local):
-    pending: dict[str, set[int]]  # "removed", "speech", "debate", "member" -> ids
-    batch: tuple[int, int] | None  # (debates, speeches) within `batched`
+    many_writes: int = 0  # depth of debates.signals.many_writes() blocks in this thread
+    recorded: int = 0  # enqueue() calls so far in this thread
+    covered: int = 0  # of those, how many a drain started after
 
 
 _local = _Local()
 
 
-class IndexBusy(RuntimeError):
-    """Another process held the index's write lock for too long. The database change
-    stands; what it meant for the index stays pending and is written by the next sync in
-    this process (or run `manage.py update_index`)."""
-
-
-def _pending() -> dict[str, set[int]]:
-    if not hasattr(_local, "pending"):
-        _local.pending = {"removed": set(), "speech": set(), "debate": set(), "member": set()}
-    return _local.pending
-
-
-def schedule_sync(
-    *,
-    debate_ids: Iterable[int] = (),
-    speech_ids: Iterable[int] = (),
-    member_ids: Iterable[int] = (),
-    removed_speech_ids: Iterable[int] = (),
-) -> None:
-    """Index these debates' speeches (and these speeches and members' speeches), and drop
-    these speeches, once the current transaction commits (at once outside one)."""
-    pending = _pending()
-    pending["debate"].update(debate_ids)
-    pending["speech"].update(speech_ids)
-    pending["member"].update(member_ids)
-    pending["removed"].update(removed_speech_ids)
-    transaction.on_commit(sync)
-
-
-@contextmanager
-def batched(debates: int = 20, speeches: int = 5000) -> Iterator[None]:
-    """Within this block, write the index once enough has piled up (so many debates, or
-    speeches edited or removed) rather than after every commit, and at the end: a bulk
-    load's index writes then go in large batches. What is committed reaches the index by
-    the end of the block, even if the block fails."""
-    _local.batch = (debates, speeches)
-    try:
-        yield
-    finally:
-        _local.batch = None
-        sync()
-
-
-def sync(using: str = "default") -> None:
-    """Write what is pending to the index in one commit."""
-    pending = _pending()
-    batch = getattr(_local, "batch", None)
-    if (
-        batch
-        and len(pending["debate"]) < batch[0]
-        and len(pending["speech"]) + len(pending["removed"]) + len(pending["member"]) < batch[1]
-    ):
+def enqueue(speech_ids: Iterable[int], *, using: str | None = None, deliver: bool = True) -> None:
+    """Record that the index owes these speeches, in the current transaction; unless told
+    not to `deliver`, drain once it commits (at once outside a transaction)."""
+    rows = [IndexTask(speech_id=speech_id) for speech_id in set(speech_ids)]
+    if not rows:
         return
-    removed, debates = set(pending["removed"]), set(pending["debate"])
-    speeches, members = set(pending["speech"]), set(pending["member"])
-    for ids in pending.values():
-        ids.clear()
-    if not (removed or debates or speeches or members):
+    using = using or router.db_for_write(IndexTask)
+    IndexTask.objects.using(using).bulk_create(rows, batch_size=500)
+    if not deliver:
         return
-    if removed:  # only what is really gone: a rolled-back delete leaves its speech indexed
-        removed -= set(Speech.objects.filter(id__in=removed).values_list("id", flat=True))
-    index = connections[using].get_unified_index().get_index(Speech)
-    changed: list[Speech] = []
-    if debates or speeches or members:
-        changed = list(
-            index.index_queryset(using=using).filter(
-                Q(debate_id__in=debates) | Q(id__in=speeches) | Q(member_id__in=members)
-            )
-        )
-    identifiers = [get_identifier_for(speech_id) for speech_id in removed]
+    _local.recorded += 1
+    transaction.on_commit(partial(_drain_after_commit, _local.recorded), using, robust=True)
+
+
+def _drain_after_commit(ticket: int) -> None:
+    """Drain, unless a drain has started since this change was recorded (deleting a debate
+    records each of its speeches: the first callback drains them all, the rest return)."""
+    if _local.covered >= ticket:
+        return
+    if _local.many_writes and IndexTask.objects.count() < BATCH:
+        return  # the run goes on: wait for a full batch, or its end
+    drained = drain(wait=WAIT_AFTER_COMMIT)
+    if drained.waiting:
+        log.warning("%s", drained.describe())
+
+
+def drain(*, using: str = "default", wait: float | None = None, batch: int = BATCH) -> Drained:
+    """Write the queue to the index, a batch per commit, until it is empty (or the index
+    stays locked for `wait` seconds: then the rest waits in the queue)."""
     backend = connections[using].get_backend()
-    if hasattr(backend, "write"):  # Chamber's Whoosh backend: one commit, waits for the lock
+    index = connections[using].get_unified_index().get_index(Speech)
+    database = router.db_for_write(IndexTask)
+    queue = IndexTask.objects.using(database)
+    drained = Drained()
+    _local.covered = _local.recorded
+    while expected := queue.order_by()[:batch].count():
+        taken = _Batch(queue, index.index_queryset(using=using), batch)
         try:
-            backend.write(index, objects=changed, removed=identifiers)
+            if hasattr(backend, "write"):  # Chamber's Whoosh backend: reads under the lock
+                drained.written += backend.write(index, taken.read, expected=expected, wait=wait)
+            else:  # another Haystack backend: its own update and remove
+                speeches, removed = taken.read()
+                for identifier_ in removed:
+                    backend.remove(identifier_)
+                backend.update(index, speeches)
+                drained.written += len(speeches) + len(removed)
         except LockError as error:
-            for name, ids in [("removed", removed), ("debate", debates), ("speech", speeches)]:
-                pending[name].update(ids)
-            pending["member"].update(members)
-            raise IndexBusy(
-                f"{error} The change is saved in the database and will reach the search "
-                "index with the next load, or run `manage.py update_index`."
-            ) from error
-        return
-    for identifier in identifiers:
-        backend.remove(identifier)
-    if changed:
-        backend.update(index, changed)
+            drained.busy = str(error)
+            break
+        drained.commits += 1
+        for start in range(0, len(taken.rows), 1000):  # only now: the index has them
+            queue.filter(id__in=taken.rows[start : start + 1000]).delete()
+    drained.waiting = queue.count()
+    return drained
 
 
-def discard_pending() -> None:
-    """Forget what this thread has pending (tests: callbacks never run in a TestCase)."""
-    for ids in _pending().values():
-        ids.clear()
+class _Batch:
+    """The rows one index commit covers, read when the backend holds the lock."""
+
+    def __init__(self, queue: QuerySet[IndexTask], speeches: QuerySet[Speech], size: int):
+        self.queue, self.speeches, self.size = queue, speeches, size
+        self.rows: list[int] = []
+
+    def read(self) -> tuple[list[Speech], list[str]]:
+        rows = list(self.queue.order_by("id").values_list("id", "speech_id")[: self.size])
+        self.rows = [row_id for row_id, _ in rows]
+        wanted = {speech_id for _, speech_id in rows}
+        found = list(self.speeches.filter(id__in=wanted))
+        gone = wanted - {speech.id for speech in found}
+        return found, [identifier(speech_id) for speech_id in sorted(gone)]
 
 
-def get_identifier_for(speech_id: int) -> str:
+def queue_status(using: str | None = None) -> tuple[int, datetime | None]:
+    """How many rows wait in the queue, and when the oldest was recorded."""
+    queue = IndexTask.objects.using(using or router.db_for_read(IndexTask))
+    oldest = queue.aggregate(oldest=Min("queued_at"))["oldest"]
+    return (queue.count() if oldest else 0), oldest
+
+
+def identifier(speech_id: int) -> str:
     return cast(str, get_identifier(Speech(id=speech_id)))  # Haystack is untyped
 
 
 # -- Signal receivers (connected in search.apps) -----------------------------------------
 
 
-def speech_deleted(sender: type[Speech], instance: Speech, **kwargs: object) -> None:
-    schedule_sync(removed_speech_ids=[instance.pk])
+def speeches_changed(sender: object, speech_ids: Iterable[int], **kwargs: object) -> None:
+    enqueue(speech_ids)
 
 
-def speech_saved(
-    sender: type[Speech], instance: Speech, created: bool, raw: bool = False, **kwargs: object
+def speech_saved_or_deleted(
+    sender: type[Speech], instance: Speech, raw: bool = False, **kwargs: object
 ) -> None:
     if not raw:
-        schedule_sync(speech_ids=[instance.pk])
+        enqueue([instance.pk])
 
 
 def debate_saved(
     sender: type[Debate], instance: Debate, created: bool, raw: bool = False, **kwargs: object
 ) -> None:
-    # A new debate has no speeches yet: whoever adds them schedules them.
+    # A new debate has no speeches yet: whoever adds them records them.
     if not created and not raw:
-        schedule_sync(debate_ids=[instance.pk])
+        enqueue(Speech.objects.filter(debate_id=instance.pk).values_list("id", flat=True))
 
 
 def member_saved(
     sender: type[Member], instance: Member, created: bool, raw: bool = False, **kwargs: object
 ) -> None:
     if not created and not raw:
-        schedule_sync(member_ids=[instance.pk])
+        enqueue(Speech.objects.filter(member_id=instance.pk).values_list("id", flat=True))
 
 
-def speeches_changed(sender: object, speech_ids: Iterable[int], **kwargs: object) -> None:
-    ids = list(speech_ids)  # each one is indexed if it still exists and removed if not
-    schedule_sync(speech_ids=ids, removed_speech_ids=ids)
+def many_writes_started(sender: object, **kwargs: object) -> None:
+    _local.many_writes += 1
+
+
+def many_writes_finished(sender: object, **kwargs: object) -> signals.Notice | None:
+    _local.many_writes = max(0, _local.many_writes - 1)
+    if _local.many_writes:
+        return None  # an outer run goes on
+    drained = drain()
+    if not drained.written and not drained.waiting:
+        return None
+    return signals.Notice(drained.describe(), warning=bool(drained.waiting))
 
 
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from debates import signals
-
     signals.speeches_changed.connect(speeches_changed, dispatch_uid="search-speeches-changed")
-
-    post_delete.connect(speech_deleted, sender=Speech, dispatch_uid="search-speech-deleted")
-    post_save.connect(speech_saved, sender=Speech, dispatch_uid="search-speech-saved")
+    signals.many_writes_started.connect(many_writes_started, dispatch_uid="search-many-writes")
+    signals.many_writes_finished.connect(many_writes_finished, dispatch_uid="search-many-writes")
+    post_save.connect(speech_saved_or_deleted, sender=Speech, dispatch_uid="search-speech-saved")
+    post_delete.connect(
+        speech_saved_or_deleted, sender=Speech, dispatch_uid="search-speech-deleted"
+    )
     post_save.connect(debate_saved, sender=Debate, dispatch_uid="search-debate-saved")
     post_save.connect(member_saved, sender=Member, dispatch_uid="search-member-saved")

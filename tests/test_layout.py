@@ -72,14 +72,23 @@ class LayoutTests(SimpleTestCase):
         self.assertEqual({name for name in imported if not within(name, "debates.choices")}, set())
 
     def test_ingestion_never_climbs_back_to_the_admin_the_commands_or_the_pages(self):
-        # (search.indexing is the one arrow across today: the writers tell the index.)
         self.assertImportsOnly(
             "debates.ingest",
-            ("debates.choices", "debates.words", "debates.models", "search.indexing"),
+            ("debates.choices", "debates.words", "debates.models", "debates.signals"),
         )
 
+    def test_the_writers_tell_search_by_signal_and_never_import_it(self):
+        for package in ("debates.ingest", "debates.admin", "debates.management"):
+            for module in modules_under(package):
+                with self.subTest(module=module):
+                    self.assertFalse(
+                        {name for name in imports_of(module) if within(name, "search")}
+                    )
+
     def test_search_reads_the_models_but_not_ingestion_or_the_admin(self):
-        self.assertImportsOnly("search", ("debates.choices", "debates.models"))
+        self.assertImportsOnly(
+            "search", ("debates.choices", "debates.models", "debates.signals", "debates.words")
+        )
 
     def test_the_commands_are_thin(self):
         commands = sorted((ROOT / "debates" / "management" / "commands").glob("[!_]*.py"))
@@ -93,4 +102,5 @@ class LayoutTests(SimpleTestCase):
         # A rule that finds no imports would pass for nothing.
         self.assertIn("debates.ingest.loading.load_files", imports_of("debates.ingest.staging"))
         self.assertIn("debates.ingest.sources", imports_of("debates.admin.upload_forms"))
-        self.assertIn("search.indexing", imports_of("debates.ingest.loading"))
+        self.assertIn("debates.signals", imports_of("debates.ingest.loading"))
+        self.assertIn("debates.signals", imports_of("search.indexing"))

@@ -15,8 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from search import indexing as search_index
-
+from .. import signals
 from ..ingest.speakers import is_role_only
 from ..models import Debate, Member, Speech
 from ..words import plural
@@ -146,5 +145,5 @@ def attribute(speeches, member: Member) -> int:
     """Attribute these speeches to a member in one UPDATE; the index follows on commit."""
     ids = list(speeches.values_list("id", flat=True))
     Speech.objects.filter(id__in=ids).update(member=member)
-    search_index.schedule_sync(speech_ids=ids)
+    signals.speeches_changed.send(sender=Speech, speech_ids=ids)
     return len(ids)

@@ -19,8 +19,7 @@ from django.db import transaction
 from django.db.models import Field, Model, Q
 from django.utils.text import slugify
 
-from search import indexing as search_index
-
+from .. import signals
 from ..choices import Choices, DebateKind, House
 from ..models import Debate, SourceFile, Speech
 from ..words import size
@@ -293,7 +292,7 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
     )
     if dry_run:
         return result
-    # Deleting sends each old speech to the index for removal (search.indexing).
+    # Deleting a debate deletes its speeches, one model signal each: the index hears of them.
     Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
     source = plan.unchanged or SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
     source = source or SourceFile(sha256=plan.sha256, size=len(plan.raw), raw=plan.raw)
@@ -301,7 +300,8 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
     source.series, source.version = parsed.series, parsed.version
     source.save()
     result.debates = _write(plan, source=source)
-    search_index.schedule_sync(debate_ids=[debate.id for debate in result.debates])
+    written = Speech.objects.filter(debate__in=result.debates).values_list("id", flat=True)
+    signals.speeches_changed.send(sender=Speech, speech_ids=written)
     return result
 
 
@@ -395,7 +395,9 @@ def resolve_loaded_speeches(*, chunk: int = 200) -> int:
         with transaction.atomic():
             for member_id, speech_ids in changed.items():
                 Speech.objects.filter(id__in=speech_ids).update(member_id=member_id)
-            search_index.schedule_sync(speech_ids=[i for ids in changed.values() for i in ids])
+            signals.speeches_changed.send(
+                sender=Speech, speech_ids=[i for ids in changed.values() for i in ids]
+            )
     return sum(map(len, changed.values()))
 
 

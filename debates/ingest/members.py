@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from search import indexing as search_index
-
+from .. import signals
 from ..choices import House, IdentifierScheme
 from ..models import Member, MemberIdentifier, Speech
 from . import loading
@@ -80,8 +79,10 @@ def load_members(files: Sequence[tuple[str, bytes]]) -> MemberLoadResult:
     )
     groups = _groups(lists)
     _Writer(result).write(groups)
-    if result.reindexed_member_ids:
-        search_index.schedule_sync(member_ids=result.reindexed_member_ids)
+    if result.reindexed_member_ids:  # their speeches' documents show the member
+        speeches = Speech.objects.filter(member_id__in=result.reindexed_member_ids)
+        ids = speeches.values_list("id", flat=True)
+        signals.speeches_changed.send(sender=Speech, speech_ids=ids)
     # Speeches loaded before these members were known resolve to them now.
     result.speeches_resolved = loading.resolve_loaded_speeches()
     return result

@@ -26,8 +26,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import signing
 
-from search import indexing as search_index
-
 from .importers import detect
 from .importers.transcript import DebateMetadata, ParseError
 from .loading import FilePlan, LoadResult, PlanStatus, load_files, plan_file
@@ -58,7 +56,6 @@ class Staged:
 @dataclass
 class Confirmed:
     results: list[LoadResult]
-    index_warning: str = ""  # the load stands, but the search index is behind
 
 
 @dataclass
@@ -111,21 +108,14 @@ def preview(transcripts: list[Transcript], metadata: DebateMetadata) -> Preview:
 
 
 def confirm(staged: Staged, *, replace: set[str], skip: set[str]) -> Confirmed:
-    """Load the staged files in one transaction, index them, and forget the staged bytes.
+    """Load the staged files in one transaction and forget the staged bytes. The index
+    follows the commit (search.indexing), or shortly after if another writer holds it.
 
     Raises LoadError (or DatabaseError) having written nothing; the bytes stay staged."""
     files = [(t.name, t.raw, _merged(t.metadata, staged.metadata)) for t in staged.transcripts]
-    results, warning = None, ""
-    try:
-        # The index is written once, when the whole upload has committed.
-        with search_index.batched(debates=len(files) + 1, speeches=10**9):
-            results = load_files(files, replace=replace, skip=skip)
-    except search_index.IndexBusy as error:
-        if results is None:  # pragma: no cover - batched() raises only at its end
-            raise
-        warning = str(error)
+    results = load_files(files, replace=replace, skip=skip)
     discard(staged.key)
-    return Confirmed(results=results, index_warning=warning)
+    return Confirmed(results=results)
 
 
 def _merged(found: DebateMetadata, given: DebateMetadata) -> DebateMetadata:

@@ -16,7 +16,7 @@ from debates.ingest.importers import member_lists as parser
 from debates.ingest.importers.transcript import ParseError
 from debates.ingest.members import MemberLoadError, load_members
 from debates.models import Member, Speech
-from search import indexing
+from search.models import IndexTask
 from tests.factories import make_debate, make_member, make_speech
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "members"
@@ -153,9 +153,6 @@ class ParseTests(SimpleTestCase):
 
 
 class LoadMembersTests(TestCase):
-    def setUp(self):
-        indexing.discard_pending()
-
     def test_the_csv_loads_650_members_and_again_changes_nothing(self):
         result = load_members(files(CSV))
         self.assertEqual((result.created, result.updated, result.unchanged), (650, 0, 0))
@@ -172,6 +169,8 @@ class LoadMembersTests(TestCase):
     def test_a_changed_row_updates_the_member_and_its_speeches_index(self):
         load_members(files(CSV))
         raab = Member.objects.get(identifiers__value="uk.org.publicwhip/person/24815")
+        speech = make_speech(debate=make_debate(), member=raab)
+        IndexTask.objects.all().delete()
         text = CSV.read_text().replace(",Dominic Raab,", ",Dominic Raab,", 1)
         text = text.replace(
             "Esher and Walton,,,,Conservative", "Esher and Walton,Independent,,,Conservative"
@@ -180,7 +179,8 @@ class LoadMembersTests(TestCase):
             result = load_members([("edited.csv", text.encode())])
         self.assertEqual((result.created, result.updated), (0, 1))
         self.assertEqual(result.reindexed_member_ids, [raab.id])
-        self.assertEqual(len(callbacks), 1)  # schedule_sync(member_ids=...) after commit
+        self.assertEqual(len(callbacks), 1)  # the index is written after the commit
+        self.assertEqual(list(IndexTask.objects.values_list("speech_id", flat=True)), [speech.id])
         raab.refresh_from_db()
         self.assertEqual(raab.party, "Independent")
 
@@ -338,12 +338,13 @@ class LoadMembersTests(TestCase):
 
     def test_loading_reads_in_a_fixed_number_of_queries(self):
         """Three reads (members, identifiers, and the debates with unresolved speeches) however
-        long the list; writes go in batches."""
+        long the list, and one more for the speeches of members whose indexed details
+        changed (for the search index); writes go in batches."""
         for paths in [(POPOLO,), (CSV,), (TERMS_2009, PEOPLE_2009)]:
             with self.subTest(paths=paths), CaptureQueriesContext(connection) as queries:
-                load_members(files(*paths))
+                result = load_members(files(*paths))
             reads = [q for q in queries if q["sql"].startswith("SELECT")]
-            self.assertEqual(len(reads), 3)
+            self.assertEqual(len(reads), 3 + bool(result.reindexed_member_ids))
 
 
 class LoadMembersCommandTests(TestCase):

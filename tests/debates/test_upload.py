@@ -22,7 +22,6 @@ from debates.ingest import sources, staging
 from debates.ingest.importers.transcript import DebateMetadata
 from debates.ingest.loading import load_file
 from debates.models import Debate, SourceFile, Speech
-from search import indexing as search_index
 
 from .test_archive import make_zip, zip_with_raw_name
 from .test_loading import MANIFEST, SEED_STATEMENT, SEED_UQ, seed_bytes
@@ -79,7 +78,6 @@ class UploadTestCase(TestCase):
         settings_override = override_settings(CHAMBER_UPLOAD_DIR=self.upload_dir)
         settings_override.enable()
         self.addCleanup(settings_override.disable)
-        self.addCleanup(search_index.discard_pending)
         self.client.force_login(self.staff)
 
     def upload(self, *files: tuple[str, bytes], client=None, **fields):
@@ -196,7 +194,6 @@ class PreviewTests(UploadTestCase):
 
 class ConfirmTests(UploadTestCase):
     def test_confirm_loads_keeps_the_file_indexes_and_links_to_the_debate(self):
-        search_index.sync()
         response = self.upload(("zebras.txt", PLAIN), **GAZA)
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(CONFIRM, {"token": self.token(response), "load": "1"})

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from unittest.mock import patch
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,7 +22,7 @@ from debates.choices import House
 from debates.ingest.importers.manifest import parse_manifest
 from debates.ingest.importers.transcript import DebateMetadata
 from debates.ingest.loading import load_file
-from debates.models import Debate, Speech
+from debates.models import Speech
 from search import indexing
 from search.analysis import stems
 from search.backends import AdjacentPhrase
@@ -65,11 +66,10 @@ def facet_counts(response, name) -> dict[str, int]:
 class IndexTestCase(TestCase):
     def setUp(self):
         backend().clear()
-        indexing.discard_pending()
 
     def index_everything(self):
-        indexing.schedule_sync(debate_ids=Debate.objects.values_list("id", flat=True))
-        indexing.sync()
+        indexing.enqueue(Speech.objects.values_list("id", flat=True), deliver=False)
+        indexing.drain()
 
 
 class IndexFollowsDataTests(IndexTestCase):
@@ -121,7 +121,7 @@ class IndexFollowsDataTests(IndexTestCase):
         with self.captureOnCommitCallbacks(execute=True), transaction.atomic():
             Speech.objects.get(id=speech_id).delete()
             transaction.set_rollback(True)
-        indexing.sync()  # a later flush must not remove what the rollback restored
+        indexing.drain()  # a later drain must not remove what the rollback restored
         self.assertEqual(indexed_ids(), {speech_id})
 
     def test_editing_a_member_speech_or_debate_updates_the_index(self):
@@ -160,22 +160,25 @@ class IndexFollowsDataTests(IndexTestCase):
         self.assertGreaterEqual(time.monotonic() - started, 0.5)
         self.assertEqual(indexed_ids(), set())
 
-    def test_a_lock_held_too_long_keeps_the_change_pending_and_says_so(self):
+    def test_a_lock_held_too_long_keeps_the_change_queued_and_says_so(self):
         speech = make_speech(debate=make_debate(), text="Patience.")
         speech_id = speech.id
         self.index_everything()
         other = backend().index.writer()
-        backend().lock_timeout = 0.2
-        self.addCleanup(setattr, backend(), "lock_timeout", 120.0)
         with (
-            self.assertRaisesMessage(indexing.IndexBusy, "update_index"),
+            patch.object(indexing, "WAIT_AFTER_COMMIT", 0.2),
+            self.assertLogs("search.indexing", "WARNING") as logs,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            speech.delete()
+            speech.delete()  # the delete commits; the index cannot follow yet
+        self.assertIn("1 speech still queued", logs.output[0])
+        self.assertIn("index_queue", logs.output[0])
         self.assertEqual(indexed_ids(), {speech_id})  # not yet removed
+        self.assertEqual(indexing.queue_status()[0], 1)
         other.cancel()
-        indexing.sync()  # the next flush writes what was kept
+        self.assertEqual(indexing.drain().written, 1)  # the next drain delivers it
         self.assertEqual(indexed_ids(), set())
+        self.assertEqual(indexing.queue_status()[0], 0)
 
     def test_prepare_fills_every_field_of_the_index(self):
         index = connections["default"].get_unified_index().get_index(Speech)
@@ -267,8 +270,8 @@ class ExactCountTests(IndexTestCase):
         filler = " ".join(f"filler{n}" for n in range(80))
         for _ in range(15):
             make_speech(debate=weak, text=f"{filler} housing schools {filler}.")
-        indexing.schedule_sync(debate_ids=[weak.id])
-        indexing.sync()
+        indexing.enqueue(weak.speeches.values_list("id", flat=True), deliver=False)
+        indexing.drain()
         self.assertEqual(len(backend().searcher().reader().leaf_readers()), 2)
 
         for q in ["housing OR schools", '"housing schools"', "housing schools"]:

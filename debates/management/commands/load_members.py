@@ -8,7 +8,6 @@ from django.db import DatabaseError
 
 from debates.ingest.members import MemberLoadError, load_members
 from debates.words import plural
-from search import indexing as search_index
 
 
 class Command(BaseCommand):
@@ -38,12 +37,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"could not write to the database ({error}); nothing was written"
             ) from None
-        except search_index.IndexBusy as error:
-            self.stderr.write(self.style.WARNING(str(error)))
-            result = None
         seconds = time.perf_counter() - started
-        if result is None:
-            return
         for name, fmt, records in result.files:
             self.stdout.write(f"Read {name}: {fmt}, {plural(records, 'record')}")
         self.stdout.write(

@@ -8,13 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from debates import signals
 from debates.choices import DebateKind, House
 from debates.ingest import sources
 from debates.ingest.importers.manifest import parse_date
 from debates.ingest.importers.transcript import ParseError
 from debates.ingest.loading import LoadError, LoadResult, LoadStatus, load_file
 from debates.words import plural
-from search import indexing as search_index
 
 
 class Command(BaseCommand):
@@ -48,31 +48,31 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         results: list[LoadResult] = []
         failures: list[str] = []
-        # The index is written in batches as files load, and fully by the end.
-        try:
-            with search_index.batched():
-                for number, transcript in enumerate(transcripts, start=1):
-                    self._progress(number, len(transcripts), transcript.name)
-                    try:
-                        result = load_file(
-                            transcript.read(),
-                            name=transcript.name,
-                            metadata=with_values(transcript.metadata, **overrides),
-                            replace=replace,
-                            dry_run=dry_run,
-                        )
-                    except (LoadError, OSError, DatabaseError, search_index.IndexBusy) as error:
-                        failures.append(f"{transcript.label}: {_reason(error, transcript.name)}")
-                        self._progress_done()
-                        self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
-                        continue
+        # One transaction per file; whoever follows the writes (the search index) may
+        # batch its work across them, and says at the end how it went.
+        with signals.many_writes(sender=type(self)) as notices:
+            for number, transcript in enumerate(transcripts, start=1):
+                self._progress(number, len(transcripts), transcript.name)
+                try:
+                    result = load_file(
+                        transcript.read(),
+                        name=transcript.name,
+                        metadata=with_values(transcript.metadata, **overrides),
+                        replace=replace,
+                        dry_run=dry_run,
+                    )
+                except (LoadError, OSError, DatabaseError) as error:
+                    failures.append(f"{transcript.label}: {_reason(error, transcript.name)}")
                     self._progress_done()
-                    results.append(result)
-                    self.stdout.write(self._describe(transcript.label, result))
-        except search_index.IndexBusy as error:
-            failures.append(str(error))
-            self.stderr.write(self.style.ERROR(str(error)))
+                    self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
+                    continue
+                self._progress_done()
+                results.append(result)
+                self.stdout.write(self._describe(transcript.label, result))
         self.stdout.write(_summary(len(transcripts), results, failures, dry_run=dry_run))
+        for notice in notices:
+            write = self.stderr.write if notice.warning else self.stdout.write
+            write(self.style.WARNING(notice.message) if notice.warning else notice.message)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if failures:

@@ -1,0 +1,65 @@
+"""python manage.py check_index [--repair]: does the search index match the database?"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from debates.words import plural
+from search import audit as auditing
+from search.audit import Audit
+
+SHOWN = 20  # ids or groups listed of each kind; the counts say how many in all
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare the search index with the database: speeches missing from the index,"
+        " documents of speeches that are gone, and documents whose debate, member or date is"
+        " stale. Exits with status 1 when anything differs (for monitoring); --repair"
+        " re-indexes only what differs."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--repair", action="store_true", help="fix what differs")
+
+    def handle(self, *args: Any, repair: bool, **options: Any) -> None:
+        audit = auditing.compare()
+        self._report(audit)
+        if audit.clean:
+            return
+        if not repair:
+            raise CommandError(
+                "The search index differs from the database: run `manage.py check_index"
+                " --repair` (or `manage.py index_queue` if speeches are queued)",
+                returncode=1,
+            )
+        drained = auditing.repair(audit)
+        self.stdout.write(f"Repaired: {drained.describe()}")
+        after = auditing.compare()
+        if not after.clean:
+            self._report(after)
+            raise CommandError("The index still differs after the repair (see above)")
+        self.stdout.write("The search index now matches the database.")
+
+    def _report(self, audit: Audit) -> None:
+        self.stdout.write(
+            f"Database: {plural(audit.stored, 'speech')}."
+            f" Index: {plural(audit.indexed, 'document')}."
+            f" Queue: {plural(audit.queued, 'speech')} waiting."
+        )
+        for name, ids in (
+            ("Missing from the index", audit.missing),
+            ("Gone from the database", audit.extra),
+        ):
+            if ids:
+                shown = ", ".join(map(str, ids[:SHOWN])) + (" …" if len(ids) > SHOWN else "")
+                self.stdout.write(f"{name}: {plural(len(ids), 'speech')} (ids {shown}).")
+        for difference in audit.differences[:SHOWN]:
+            self.stdout.write(
+                f"Stale: {difference.group} {difference.value} has {difference.indexed} in the"
+                f" index and {difference.stored} in the database."
+            )
+        if len(audit.differences) > SHOWN:
+            self.stdout.write(f"… and {len(audit.differences) - SHOWN} more groups differ.")
+        if audit.clean:
+            self.stdout.write("The search index matches the database.")
