@@ -171,6 +171,9 @@ HAYSTACK_CONNECTIONS = {
         "BATCH_SIZE": 10000,
     },
 }
+# Speeches per index commit when the index queue is drained (search.indexing): large
+# batches mean few commits and few segments.
+CHAMBER_INDEX_BATCH = env_int("CHAMBER_INDEX_BATCH", 10_000)
 # One indexed model: filtering every query by model costs ~135 ms at 100k speeches
 # (docs/search-engine.md).
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False

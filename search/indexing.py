@@ -7,13 +7,13 @@
      speeches they wrote in bulk (loads, replacements, member merges, attributions);
    - Django's model signals catch single saves and deletes (a speech, or a debate or member
      whose speeches' documents show it, edited in the admin, say).
-2. Delivering. Once the transaction commits, `drain()` writes the queue to the index, a
-   batch of up to BATCH rows per index commit. Under the index's write lock it reads the
+2. Delivering. Once the transaction commits, `drain()` writes the queue to the index, up
+   to CHAMBER_INDEX_BATCH rows per index commit. Under the index's write lock it reads the
    rows and the speeches they name as the database has them now, indexes those that exist
    and removes those that don't, commits, and only then deletes the rows it covered. Run
    twice, or again after a crash anywhere in it, it writes the same documents again: harmless.
 3. Batching. Within `debates.signals.many_writes()` (a command loading a folder of files,
-   one transaction per file), commits drain only once BATCH rows have piled up, and the end
+   one transaction per file), commits drain only once a batch has piled up, and the end
    drains the rest.
 
 A crash leaves rows behind, never a gap: the next drain of any kind (after any later
@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import partial
 from typing import cast
 
+from django.conf import settings
 from django.db import router, transaction
 from django.db.models import Min, QuerySet
 from haystack import connections
@@ -43,9 +44,6 @@ from .models import IndexTask
 
 log = logging.getLogger(__name__)
 
-# Queue rows per index commit: big enough that a bulk load commits the index rarely (each
-# commit adds a segment), small enough for one `id IN (...)` on SQLite.
-BATCH = 10_000
 # Seconds a drain after a commit waits for another writer's lock before leaving its rows
 # for that writer (which drains the whole queue before it lets go) or the next drain: a
 # web request never waits long. The end of a bulk load and `index_queue` wait as long as
@@ -59,6 +57,11 @@ class Drained:
     commits: int = 0
     waiting: int = 0  # rows left behind
     busy: str = ""  # why, when the index stayed locked
+
+    def add(self, other: "Drained") -> None:
+        self.written += other.written
+        self.commits += other.commits
+        self.waiting, self.busy = other.waiting, other.busy
 
     def describe(self) -> str:
         done = f"{plural(self.written, 'document')} written in {plural(self.commits, 'commit')}"
@@ -74,6 +77,7 @@ class _Local(threading.local):
     many_writes: int = 0  # depth of debates.signals.many_writes() blocks in this thread
     recorded: int = 0  # enqueue() calls so far in this thread
     covered: int = 0  # of those, how many a drain started after
+    run: "Drained | None" = None  # what the drains of the current many_writes() run did
 
 
 _local = _Local()
@@ -98,16 +102,25 @@ def _drain_after_commit(ticket: int) -> None:
     records each of its speeches: the first callback drains them all, the rest return)."""
     if _local.covered >= ticket:
         return
-    if _local.many_writes and IndexTask.objects.count() < BATCH:
+    if _local.many_writes and IndexTask.objects.count() < batch_size():
         return  # the run goes on: wait for a full batch, or its end
     drained = drain(wait=WAIT_AFTER_COMMIT)
-    if drained.waiting:
+    if _local.run is not None:
+        _local.run.add(drained)
+    elif drained.waiting:
         log.warning("%s", drained.describe())
 
 
-def drain(*, using: str = "default", wait: float | None = None, batch: int = BATCH) -> Drained:
+def batch_size() -> int:
+    """Queue rows per index commit (CHAMBER_INDEX_BATCH): big enough that a bulk load commits
+    the index rarely (each commit adds a segment), small enough for one `id IN (...)`."""
+    return int(getattr(settings, "CHAMBER_INDEX_BATCH", 10_000))
+
+
+def drain(*, using: str = "default", wait: float | None = None, batch: int = 0) -> Drained:
     """Write the queue to the index, a batch per commit, until it is empty (or the index
     stays locked for `wait` seconds: then the rest waits in the queue)."""
+    batch = batch or batch_size()
     backend = connections[using].get_backend()
     index = connections[using].get_unified_index().get_index(Speech)
     database = router.db_for_write(IndexTask)
@@ -193,16 +206,19 @@ def member_saved(
 
 def many_writes_started(sender: object, **kwargs: object) -> None:
     _local.many_writes += 1
+    if _local.many_writes == 1:
+        _local.run = Drained()
 
 
 def many_writes_finished(sender: object, **kwargs: object) -> signals.Notice | None:
     _local.many_writes = max(0, _local.many_writes - 1)
     if _local.many_writes:
         return None  # an outer run goes on
-    drained = drain()
-    if not drained.written and not drained.waiting:
+    run, _local.run = _local.run or Drained(), None
+    run.add(drain())
+    if not run.written and not run.waiting:
         return None
-    return signals.Notice(drained.describe(), warning=bool(drained.waiting))
+    return signals.Notice(run.describe(), warning=bool(run.waiting))
 
 
 def connect_signals() -> None:
