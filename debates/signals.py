@@ -10,6 +10,8 @@
 - `many_writes()` wraps work that commits many transactions one after another (a command
   loading a folder of files): receivers may hold back follow-up work until it ends, and
   what they answer at the end (`Notice`s) is for the command to print.
+- `status_requested` asks whoever follows the writes how far behind they are (the admin
+  shows the answers, `status()`): the search index answers with its queue.
 """
 
 from collections.abc import Iterator
@@ -21,14 +23,28 @@ from django.dispatch import Signal
 speeches_changed = Signal()  # sender: the writer's model class; speech_ids: Iterable[int]
 many_writes_started = Signal()
 many_writes_finished = Signal()  # receivers answer with a Notice, or None
+status_requested = Signal()  # receivers answer with a Notice
 
 
 @dataclass(frozen=True)
 class Notice:
-    """What a receiver has to say about the writes that just finished."""
+    """What a receiver has to say about the writes: `title` names what it speaks for."""
 
     message: str
     warning: bool = False
+    title: str = ""
+
+
+def _notices(signal: Signal, sender: object) -> list[Notice]:
+    notices: list[Notice] = []
+    for _, answer in signal.send(sender=sender):
+        if isinstance(answer, Notice):  # (django-stubs types the answers as str | None)
+            notices.append(answer)
+    return notices
+
+
+def status(sender: object) -> list[Notice]:
+    return _notices(status_requested, sender)
 
 
 @contextmanager
@@ -40,6 +56,4 @@ def many_writes(sender: object) -> Iterator[list[Notice]]:
     try:
         yield notices
     finally:
-        for _, answer in many_writes_finished.send(sender=sender):
-            if isinstance(answer, Notice):  # (django-stubs types answers as str | None)
-                notices.append(answer)
+        notices.extend(_notices(many_writes_finished, sender))

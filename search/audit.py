@@ -2,6 +2,9 @@
 own queries (any engine answers them), and `repair()` queues only what differs.
 
 - Ids: speeches in the database that the index lacks, and documents whose speech is gone.
+- Speeches waiting in the index queue are on their way, not differences: they, and the
+  groups they belong to, are left out of the comparison and counted apart (a queue whose
+  oldest row is old is the alarm then: nothing is draining it).
 - Stale documents: each speech's document holds its debate, its member and its date. The
   index's exact facet counts by debate, by member and by sitting day are compared with the
   database's counts: a speech moved to another debate, attributed to another member or
@@ -20,6 +23,7 @@ from haystack.query import SearchQuerySet
 from debates.models import Speech
 
 from .indexing import Drained, drain, enqueue, queue_status
+from .models import IndexTask
 
 GROUPS = {"debate": "debate_id", "member": "member_id", "date": "debate__date"}
 
@@ -40,6 +44,7 @@ class Audit:
     extra: list[int] = field(default_factory=list)  # in the index, not the database
     differences: list[Difference] = field(default_factory=list)
     queued: int = 0  # rows waiting in the index queue
+    oldest: datetime.datetime | None = None  # when the oldest of them was queued
 
     @property
     def clean(self) -> bool:
@@ -61,16 +66,21 @@ def compare(using: str = "default") -> Audit:
     total = everything.count()
     indexed = {int(result.pk) for result in everything[:total]} if total else set()
     stored = set(Speech.objects.values_list("id", flat=True))
+    on_their_way = Speech.objects.filter(id__in=IndexTask.objects.values("speech_id"))
+    queued = set(IndexTask.objects.values_list("speech_id", flat=True).distinct())
+    waiting, oldest = queue_status()
     audit = Audit(
         stored=len(stored),
         indexed=len(indexed),
-        missing=sorted(stored - indexed),
-        extra=sorted(indexed - stored),
-        queued=queue_status()[0],
+        missing=sorted(stored - indexed - queued),
+        extra=sorted(indexed - stored - queued),
+        queued=waiting,
+        oldest=oldest,
     )
     if not total:
         return audit
     for group, column in GROUPS.items():
+        busy = {str(value) for value in on_their_way.values_list(column, flat=True).distinct()}
         in_index = _index_counts(everything, group)
         in_database = {
             str(row[column]): row["n"]
@@ -79,7 +89,7 @@ def compare(using: str = "default") -> Audit:
             .annotate(n=Count("id"))
             .order_by()
         }
-        for value in sorted(set(in_index) | set(in_database)):
+        for value in sorted((set(in_index) | set(in_database)) - busy):
             if in_index.get(value, 0) != in_database.get(value, 0):
                 audit.differences.append(
                     Difference(group, value, in_index.get(value, 0), in_database.get(value, 0))

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Self, cast
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.encoding import force_str
 from haystack.backends import EmptyResults, log_query
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
@@ -85,7 +85,7 @@ from whoosh.support.relativedelta import relativedelta
 from whoosh.util import make_binary_tree
 
 from .analysis import analyzer
-from .writers import open_writer
+from .writers import open_writer, release_holder
 
 # Batches at least this big are written by several processes into several segments.
 BULK_THRESHOLD = 2000
@@ -437,6 +437,10 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
     # -- Writing ---------------------------------------------------------------------
 
     def update(self, index: SearchIndex, iterable: Iterable[Model], commit: bool = True) -> None:
+        # `update_index` hands over a queryset slice: it is read under the lock, like a drain.
+        if isinstance(iterable, QuerySet):
+            self.write(index, lambda: (list(iterable), ()), expected=iterable.count())
+            return
         objects = list(iterable)
         self.write(index, lambda: (objects, ()), expected=len(objects))
 
@@ -497,11 +501,15 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
                 )
         except BaseException:
             writer.cancel()
+            release_holder(self.path)
             raise
-        if not documents and not removed:
-            writer.cancel()
-            return 0
-        writer.commit()
+        try:
+            if not documents and not removed:
+                writer.cancel()
+                return 0
+            writer.commit()
+        finally:
+            release_holder(self.path)
         return len(documents) + len(removed)
 
     def _new_words(self, documents: list[dict[str, Any]], fresh: bool) -> set[str]:
@@ -538,7 +546,10 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             self.setup()
         self.index = self.storage.open_index(schema=self.schema)
         writer = open_writer(self.index, self.path, wait=self.lock_timeout)
-        writer.commit(optimize=True)
+        try:
+            writer.commit(optimize=True)
+        finally:
+            release_holder(self.path)
 
 
 class CachedColumnFacet(FieldFacet):  # type: ignore[misc]  # Whoosh is untyped

@@ -30,8 +30,9 @@ from functools import partial
 from typing import cast
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import router, transaction
-from django.db.models import Min, QuerySet
+from django.db.models import Max, Min, QuerySet
 from haystack import connections
 from haystack.utils import get_identifier
 from whoosh.index import LockError
@@ -41,6 +42,7 @@ from debates.models import Debate, Member, Speech
 from debates.words import plural
 
 from .models import IndexTask
+from .writers import WriterFailed
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class _Local(threading.local):
     many_writes: int = 0  # depth of debates.signals.many_writes() blocks in this thread
     recorded: int = 0  # enqueue() calls so far in this thread
     covered: int = 0  # of those, how many a drain started after
+    highest: int = 0  # the highest queue row id recorded since this thread's last drain
     run: "Drained | None" = None  # what the drains of the current many_writes() run did
 
 
@@ -90,21 +93,27 @@ def enqueue(speech_ids: Iterable[int], *, using: str | None = None, deliver: boo
     if not rows:
         return
     using = using or router.db_for_write(IndexTask)
-    IndexTask.objects.using(using).bulk_create(rows, batch_size=500)
+    created = IndexTask.objects.using(using).bulk_create(rows, batch_size=500)
     if not deliver:
         return
+    ids = [row.pk for row in created if row.pk is not None]  # None where no RETURNING
+    highest = max(ids) if ids else IndexTask.objects.using(using).aggregate(Max("id"))["id__max"]
+    _local.highest = max(_local.highest, highest or 0)
     _local.recorded += 1
     transaction.on_commit(partial(_drain_after_commit, _local.recorded), using, robust=True)
 
 
 def _drain_after_commit(ticket: int) -> None:
-    """Drain, unless a drain has started since this change was recorded (deleting a debate
-    records each of its speeches: the first callback drains them all, the rest return)."""
+    """Drain what this thread has recorded and what was queued before it, unless a drain
+    (or the decision to wait) has come since this change was recorded: deleting a debate
+    records each of its speeches, and the first callback covers them all. Rows that others
+    queue later are theirs to drain: a web request is never kept draining a long load."""
     if _local.covered >= ticket:
         return
+    _local.covered, up_to, _local.highest = _local.recorded, _local.highest, 0
     if _local.many_writes and IndexTask.objects.count() < batch_size():
         return  # the run goes on: wait for a full batch, or its end
-    drained = drain(wait=WAIT_AFTER_COMMIT)
+    drained = drain(wait=WAIT_AFTER_COMMIT, up_to=up_to)
     if _local.run is not None:
         _local.run.add(drained)
     elif drained.waiting:
@@ -117,14 +126,22 @@ def batch_size() -> int:
     return int(getattr(settings, "CHAMBER_INDEX_BATCH", 10_000))
 
 
-def drain(*, using: str = "default", wait: float | None = None, batch: int = 0) -> Drained:
-    """Write the queue to the index, a batch per commit, until it is empty (or the index
-    stays locked for `wait` seconds: then the rest waits in the queue)."""
+def drain(
+    *,
+    using: str = "default",
+    wait: float | None = None,
+    batch: int = 0,
+    up_to: int | None = None,
+) -> Drained:
+    """Write the queue (its rows up to id `up_to`, if given) to the index, a batch per
+    commit, until it is empty, or the index stays locked for `wait` seconds, or a writer
+    fails: then the rest waits in the queue."""
     batch = batch or batch_size()
     backend = connections[using].get_backend()
     index = connections[using].get_unified_index().get_index(Speech)
     database = router.db_for_write(IndexTask)
-    queue = IndexTask.objects.using(database)
+    everything = IndexTask.objects.using(database)
+    queue = everything if up_to is None else everything.filter(id__lte=up_to)
     drained = Drained()
     _local.covered = _local.recorded
     while expected := queue.order_by()[:batch].count():
@@ -138,13 +155,13 @@ def drain(*, using: str = "default", wait: float | None = None, batch: int = 0) 
                     backend.remove(identifier_)
                 backend.update(index, speeches)
                 drained.written += len(speeches) + len(removed)
-        except LockError as error:
+        except (LockError, WriterFailed) as error:
             drained.busy = str(error)
             break
         drained.commits += 1
         for start in range(0, len(taken.rows), 1000):  # only now: the index has them
             queue.filter(id__in=taken.rows[start : start + 1000]).delete()
-    drained.waiting = queue.count()
+    drained.waiting = everything.count()
     return drained
 
 
@@ -158,9 +175,11 @@ class _Batch:
     def read(self) -> tuple[list[Speech], list[str]]:
         rows = list(self.queue.order_by("id").values_list("id", "speech_id")[: self.size])
         self.rows = [row_id for row_id, _ in rows]
-        wanted = {speech_id for _, speech_id in rows}
-        found = list(self.speeches.filter(id__in=wanted))
-        gone = wanted - {speech.id for speech in found}
+        wanted = sorted({speech_id for _, speech_id in rows})
+        found: list[Speech] = []
+        for start in range(0, len(wanted), 5000):  # within any database's parameter limit
+            found += self.speeches.filter(id__in=wanted[start : start + 5000])
+        gone = set(wanted) - {speech.id for speech in found}
         return found, [identifier(speech_id) for speech_id in sorted(gone)]
 
 
@@ -197,6 +216,11 @@ def debate_saved(
         enqueue(Speech.objects.filter(debate_id=instance.pk).values_list("id", flat=True))
 
 
+def member_deleted(sender: type[Member], instance: Member, **kwargs: object) -> None:
+    # Its speeches lose their member by a bulk UPDATE (SET_NULL), which sends no signal.
+    enqueue(Speech.objects.filter(member_id=instance.pk).values_list("id", flat=True))
+
+
 def member_saved(
     sender: type[Member], instance: Member, created: bool, raw: bool = False, **kwargs: object
 ) -> None:
@@ -221,15 +245,30 @@ def many_writes_finished(sender: object, **kwargs: object) -> signals.Notice | N
     return signals.Notice(run.describe(), warning=bool(run.waiting))
 
 
+def status_requested(sender: object, **kwargs: object) -> signals.Notice:
+    waiting, oldest = queue_status()
+    if not waiting or oldest is None:
+        return signals.Notice("Up to date: nothing waiting to be indexed.", title="Search index")
+    return signals.Notice(
+        f"{plural(waiting, 'speech')} waiting to be indexed (the oldest queued"
+        f" {naturaltime(oldest)}). They are in the database and will be searchable shortly;"
+        " if this stays, run `manage.py index_queue`.",
+        warning=True,
+        title="Search index",
+    )
+
+
 def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_save, pre_delete
 
     signals.speeches_changed.connect(speeches_changed, dispatch_uid="search-speeches-changed")
     signals.many_writes_started.connect(many_writes_started, dispatch_uid="search-many-writes")
     signals.many_writes_finished.connect(many_writes_finished, dispatch_uid="search-many-writes")
+    signals.status_requested.connect(status_requested, dispatch_uid="search-status")
     post_save.connect(speech_saved_or_deleted, sender=Speech, dispatch_uid="search-speech-saved")
     post_delete.connect(
         speech_saved_or_deleted, sender=Speech, dispatch_uid="search-speech-deleted"
     )
     post_save.connect(debate_saved, sender=Debate, dispatch_uid="search-debate-saved")
     post_save.connect(member_saved, sender=Member, dispatch_uid="search-member-saved")
+    pre_delete.connect(member_deleted, sender=Member, dispatch_uid="search-member-deleted")

@@ -16,6 +16,7 @@ releases when the process holding it dies. Two things kept it held after a `kill
   from before this fix, or a kernel without `prctl`): they are killed, and only they.
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -32,6 +33,12 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 HOLDER_FILE = "WRITELOCK.holder"
 PR_SET_PDEATHSIG = 1
+
+
+class WriterFailed(RuntimeError):
+    """A writer process ended without doing its part: what it held may be missing from the
+    index, so whoever asked for the write must keep it to write again (the index queue
+    keeps its rows)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,21 @@ def open_writer(
 
 
 def record_holder(folder: str, children: tuple[tuple[int, float], ...] = ()) -> None:
+    """Say who holds the lock (best effort: a full disk must not fail the write)."""
+    with contextlib.suppress(OSError):
+        _write_holder(folder, children)
+
+
+def release_holder(folder: str) -> None:
+    """Forget the record, once its writer has committed or cancelled: a record left behind
+    would name a process that no longer holds the lock."""
+    holder = read_holder(folder)
+    if holder is not None and holder.pid == os.getpid():
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(folder, HOLDER_FILE))
+
+
+def _write_holder(folder: str, children: tuple[tuple[int, float], ...]) -> None:
     pid = os.getpid()
     holder = {
         "pid": pid,
@@ -121,7 +143,7 @@ def end_orphans(holder: Holder) -> list[int]:
         if pid != os.getpid() and _start_time(pid) == started:
             try:
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
+            except OSError:  # gone already, or not ours to kill: the wait names the lock
                 continue
             killed.append(pid)
     deadline = time.monotonic() + 5
@@ -144,6 +166,16 @@ def _start_time(pid: int) -> float | None:
 
 
 class _MortalTask(SubWriterTask):  # type: ignore[misc]  # Whoosh is untyped
+    # Forked whatever the default start method (Python 3.14 makes it forkserver on Linux,
+    # where the parent would be the server and the lock's descriptor not inherited).
+    _start_method = "fork"
+
+    @staticmethod
+    def _Popen(process: Process) -> Any:
+        from multiprocessing.popen_fork import Popen
+
+        return Popen(process)
+
     def __init__(self, *args: Any, lock_fd: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lock_fd = lock_fd
@@ -179,6 +211,16 @@ class _MortalMpWriter(MpWriter):  # type: ignore[misc]  # Whoosh is untyped
         )
         record_holder(self.folder, children)
         return task
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        # Whoosh commits even when a task sent no result (a child killed, or failed).
+        super()._commit(mergetype, optimize, merge)
+        failed = [task.pid for task in self.tasks if task.exitcode != 0]
+        if failed:
+            raise WriterFailed(
+                f"Writer processes {failed} of the search index ended without finishing:"
+                " what they held may be missing from the index; it is written again."
+            )
 
     def cancel(self) -> None:
         try:

@@ -1,6 +1,6 @@
 from django import template
 
-from debates import words
+from debates import signals, words
 
 register = template.Library()
 
@@ -19,3 +19,10 @@ def query_with(context, **changes):
 register.filter("plural", words.plural)
 register.filter("noun", words.noun)
 register.filter("size", words.size)
+
+
+@register.inclusion_tag("admin/debates/_status.html")
+def write_status():
+    """What follows the writes (the search index) says of how far behind it is, for the
+    admin: one module each. Nothing when no app follows them."""
+    return {"notices": signals.status(sender=None)}

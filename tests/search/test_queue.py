@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from unittest.mock import patch
@@ -17,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection as db_connection
 from django.db import transaction
 from django.test import SimpleTestCase, TestCase, TransactionTestCase
 from django.urls import reverse
@@ -38,6 +40,13 @@ def backend():
 
 def indexed_ids(**filters) -> set[int]:
     return {int(result.pk) for result in SearchQuerySet().filter(**filters)}
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
 
 
 def queued() -> list[int]:
@@ -77,6 +86,27 @@ class QueueTests(TestCase):
             for callback in callbacks:
                 callback()
         self.assertEqual(drain.call_count, 0)  # ...but what a drain covered is not drained again
+
+    def test_a_drain_after_commit_leaves_what_others_queue_later_to_them(self):
+        debate = make_debate()
+        with self.captureOnCommitCallbacks() as callbacks:
+            mine = make_speech(debate=debate, text="Mine.")
+        # Another process's load, queued after this commit (bulk: no signal here).
+        theirs = Speech.objects.bulk_create([Speech(debate=debate, position=2, text="Theirs.")])
+        IndexTask.objects.create(speech_id=theirs[0].id)
+        callbacks[0]()
+        self.assertEqual(indexed_ids(), {mine.id})
+        self.assertEqual(queued(), [theirs[0].id])
+
+    def test_deleting_a_member_queues_the_speeches_it_leaves_without_one(self):
+        member = make_member(name="Ada Lovelace")
+        speech = make_speech(debate=make_debate(), member=member)
+        IndexTask.objects.all().delete()
+        member.delete()
+        self.assertEqual(queued(), [speech.id])
+        indexing.drain()
+        self.assertEqual(indexed_ids(member=str(member.pk)), set())
+        self.assertEqual(indexed_ids(), {speech.id})
 
     def test_draining_twice_or_after_a_crash_is_harmless(self):
         speech = make_speech(debate=make_debate(), text="Idempotent.")
@@ -205,6 +235,18 @@ class LockTests(SimpleTestCase):
         writer.cancel()
         self.assertEqual(child.wait(timeout=5), -9)
 
+    def test_a_cancelled_bulk_writer_ends_its_processes_and_frees_the_lock(self):
+        writer = open_writer(self.index, self.folder, wait=1, procs=2, batchsize=10)
+        for n in range(50):  # enough for job files: the children start
+            writer.add_document(id=str(n))
+        children = [task.pid for task in writer.tasks]
+        self.assertTrue(children)
+        self.assertEqual(read_holder(self.folder).pid, os.getpid())
+        writer.cancel()
+        for pid in children:
+            self.assertFalse(Path(f"/proc/{pid}").exists() and alive(pid), pid)
+        open_writer(self.index, self.folder, wait=0).cancel()  # the lock is free at once
+
     def test_only_recorded_children_that_still_match_are_killed(self):
         holder = Holder(pid=1, started=-1.0, command="x", since=0, children=((os.getpid(), 0.0),))
         self.assertEqual(end_orphans(holder), [])  # our own pid, and a start time that differs
@@ -267,6 +309,31 @@ class CommandTests(TestCase):
         self.assertEqual(indexed_ids(debate=str(second.id)), {a.id, c.id, d.id})
 
 
+class ConcurrentDrainTests(TransactionTestCase):
+    def test_a_drain_reads_the_database_under_the_lock_so_a_later_edit_wins(self):
+        backend().clear()
+        speech = make_speech(debate=make_debate(), text="Version one.")  # indexed at once
+        IndexTask.objects.create(speech_id=speech.id)  # owed again
+        other = backend().index.writer()  # another writer holds the lock
+        drained = []
+
+        def drain():
+            try:
+                drained.append(indexing.drain(wait=30))
+            finally:
+                db_connection.close()
+
+        thread = threading.Thread(target=drain)
+        thread.start()
+        time.sleep(0.3)  # the drain is waiting for the lock (if not yet, it reads later)
+        Speech.objects.filter(id=speech.id).update(text="Version two.")  # no signal, no row
+        other.cancel()
+        thread.join(timeout=60)
+        self.assertEqual(drained[0].written, 1)
+        self.assertEqual(SearchQuerySet().auto_query("two").count(), 1)
+        self.assertEqual(SearchQuerySet().auto_query("one").count(), 0)
+
+
 class AdminTests(TransactionTestCase):
     """Real commits: the confirmation's transaction commits before its page is drawn."""
 
@@ -312,11 +379,13 @@ class AdminTests(TransactionTestCase):
             other.cancel()
         self.assertEqual(indexing.drain().waiting, 0)
         self.assertEqual(SearchQuerySet().auto_query("zebras").count(), 1)
-        self.assertContains(self.client.get(reverse("admin:index")), "up to date, nothing waiting")
+        self.assertContains(
+            self.client.get(reverse("admin:index")), "Up to date: nothing waiting to be indexed."
+        )
 
     def test_a_confirmation_is_searchable_when_its_page_is_drawn(self):
         response = self.confirm()
-        self.assertContains(response, "up to date, nothing waiting")
+        self.assertContains(response, "Up to date: nothing waiting to be indexed.")
         self.assertEqual(SearchQuerySet().auto_query("zebras").count(), 1)
 
 
@@ -330,8 +399,18 @@ class WithoutSearchTests(SimpleTestCase):
             "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         }
         env.pop("WHOOSH_PATH", None)
+        env["ALLOWED_HOSTS"] = "testserver"
         seeds = Path(settings.BASE_DIR) / "fixtures" / "seeds"
-        for args in (["migrate", "-v0"], ["load_transcripts", str(seeds)]):
+        # The admin's pages that show the index's state draw without it too.
+        admin = (
+            "from django.contrib.auth.models import User; from django.test import Client;"
+            " from django.template.loader import get_template;"
+            " get_template('admin/debates/upload_done.html');"
+            " c = Client(); c.force_login(User.objects.create_superuser('a', 'a@b.c', 'pw'));"
+            " r = c.get('/admin/'); print('admin', r.status_code, b'Search index' in r.content)"
+        )
+        loaded = None
+        for args in (["migrate", "-v0"], ["load_transcripts", str(seeds)], ["shell", "-c", admin]):
             done = subprocess.run(
                 [sys.executable, "manage.py", *args],
                 cwd=settings.BASE_DIR,
@@ -341,6 +420,8 @@ class WithoutSearchTests(SimpleTestCase):
                 timeout=120,
             )
             self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
-        self.assertIn("2 files: 2 loaded.", done.stdout)
-        self.assertNotIn("Search index", done.stdout)
+            loaded = loaded or (done.stdout if args[0] == "load_transcripts" else None)
+        self.assertIn("2 files: 2 loaded.", loaded)
+        self.assertNotIn("Search index", loaded)
+        self.assertIn("admin 200 False", done.stdout)
         self.assertFalse((folder / "whoosh").exists())

@@ -1,8 +1,11 @@
 """python manage.py check_index [--repair]: does the search index match the database?"""
 
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from debates.words import plural
 from search import audit as auditing
@@ -21,11 +24,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--repair", action="store_true", help="fix what differs")
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=15,
+            help="minutes a speech may wait in the index queue before that is an alarm (15)",
+        )
 
-    def handle(self, *args: Any, repair: bool, **options: Any) -> None:
+    def handle(self, *args: Any, repair: bool, grace: float, **options: Any) -> None:
         audit = auditing.compare()
         self._report(audit)
-        if audit.clean:
+        stuck = audit.oldest is not None and timezone.now() - audit.oldest > timedelta(
+            minutes=grace
+        )
+        if stuck and not repair:
+            raise CommandError(
+                f"The index queue has held speeches for more than {grace:g} minutes: is"
+                " anything draining it? Run `manage.py index_queue`.",
+                returncode=1,
+            )
+        if audit.clean and not (stuck and repair):
             return
         if not repair:
             raise CommandError(
@@ -45,7 +63,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Database: {plural(audit.stored, 'speech')}."
             f" Index: {plural(audit.indexed, 'document')}."
-            f" Queue: {plural(audit.queued, 'speech')} waiting."
+            f" Queue: {plural(audit.queued, 'speech')} waiting"
+            + (f" (the oldest queued {naturaltime(audit.oldest)})." if audit.oldest else ".")
         )
         for name, ids in (
             ("Missing from the index", audit.missing),
@@ -62,4 +81,7 @@ class Command(BaseCommand):
         if len(audit.differences) > SHOWN:
             self.stdout.write(f"… and {len(audit.differences) - SHOWN} more groups differ.")
         if audit.clean:
-            self.stdout.write("The search index matches the database.")
+            self.stdout.write(
+                "The search index matches the database"
+                + (", apart from the speeches on their way." if audit.queued else ".")
+            )
