@@ -32,6 +32,7 @@ from search import audit, indexing
 from search.models import IndexTask
 from search.writers import HOLDER_FILE, Holder, end_orphans, open_writer, read_holder
 from tests.factories import make_debate, make_member, make_speech
+from tests.search.test_faults import alive
 
 
 def backend():
@@ -40,13 +41,6 @@ def backend():
 
 def indexed_ids(**filters) -> set[int]:
     return {int(result.pk) for result in SearchQuerySet().filter(**filters)}
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
-    except OSError:
-        return False
 
 
 def queued() -> list[int]:
@@ -244,7 +238,7 @@ class LockTests(SimpleTestCase):
         self.assertEqual(read_holder(self.folder).pid, os.getpid())
         writer.cancel()
         for pid in children:
-            self.assertFalse(Path(f"/proc/{pid}").exists() and alive(pid), pid)
+            self.assertFalse(alive(pid), pid)
         open_writer(self.index, self.folder, wait=0).cancel()  # the lock is free at once
 
     def test_only_recorded_children_that_still_match_are_killed(self):
