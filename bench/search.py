@@ -208,7 +208,7 @@ def run(args, workdir):
     backend_class = type(connections["default"].get_backend())
     write = backend_class.write
 
-    def timed(function, name):
+    def clocked(function, name):
         def timed_function(*a, **kw):
             started = time.perf_counter()
             try:
@@ -225,7 +225,7 @@ def run(args, workdir):
         finally:
             spent["write"] += time.perf_counter() - started
 
-    indexing.enqueue, indexing.drain = timed(enqueue, "enqueue"), timed(drain, "drain")
+    indexing.enqueue, indexing.drain = clocked(enqueue, "enqueue"), clocked(drain, "drain")
     backend_class.write = timed_write
     try:
         load_seconds = 0.0
