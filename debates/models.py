@@ -101,6 +101,12 @@ class DebateQuerySet(models.QuerySet):
     def with_speech_counts(self):
         return self.annotate(speech_count=models.Count("speeches"))
 
+    def with_last_position(self):
+        """`last_position`: the position of each debate's last speech (the debate page's
+        number of pages), read from the (debate, position) index in the same query."""
+        last = Speech.objects.filter(debate=models.OuterRef("pk")).order_by("-position")
+        return self.annotate(last_position=models.Subquery(last.values("position")[:1]))
+
     def sitting_before(self, date):
         """The last date before `date` with a debate, or None."""
         return self.filter(date__lt=date).order_by("-date").values_list("date", flat=True).first()
@@ -145,8 +151,21 @@ class Debate(models.Model):
     def __str__(self):
         return f"{self.title} ({self.date:%d %B %Y})"
 
+    # A debate of thousands of speeches is read in pages of this many, by position: speech
+    # n is always on page (n - 1) // SPEECHES_PER_PAGE + 1, so every link can say where.
+    SPEECHES_PER_PAGE = 200
+
     def get_absolute_url(self):
         return reverse("debates:detail", kwargs={"date": self.date, "slug": self.slug})
+
+    @classmethod
+    def page_of(cls, position: int) -> int:
+        """The page of the debate that holds the speech at `position`."""
+        return max(1, (position - 1) // cls.SPEECHES_PER_PAGE + 1)
+
+    def get_page_url(self, page: int) -> str:
+        url = self.get_absolute_url()
+        return url if page <= 1 else f"{url}?page={page}"
 
     @property
     def citation(self):
@@ -262,8 +281,8 @@ class Speech(models.Model):
         return f"s{self.position}"
 
     def get_debate_url(self):
-        """The speech in place in its debate page."""
-        return f"{self.debate.get_absolute_url()}#{self.anchor}"
+        """The speech in place in its debate, on the page that holds it."""
+        return f"{self.debate.get_page_url(Debate.page_of(self.position))}#{self.anchor}"
 
     @cached_property
     def paragraphs(self) -> list[list[str]]:

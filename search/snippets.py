@@ -18,6 +18,9 @@ from .analysis import spans, stems
 from .query import MAX_QUERY_LENGTH, Term, clean_text, parse
 
 MAX_WORDS = 60
+# The most words and phrases marked at once: marking costs one pass over the text whatever
+# the number, but each term costs a comparison wherever its first word occurs.
+MAX_HIGHLIGHT_TERMS = 20
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,12 @@ class Highlighter:
     order, as one mark."""
 
     def __init__(self, terms: list[Term], query: str = ""):
-        self.wanted = [words for words in (stems(term.text) for term in terms) if words]
+        wanted = [words for words in (stems(term.text) for term in terms) if words]
+        self.wanted = wanted[:MAX_HIGHLIGHT_TERMS]
+        # Terms by their first stem: one dictionary look-up per word of the text.
+        self.starting: dict[str, list[tuple[int, list[str]]]] = {}
+        for index, words in enumerate(self.wanted):
+            self.starting.setdefault(words[0], []).append((index, words))
         self.query = query  # as typed, cleaned: for telling people what is marked
 
     def __bool__(self) -> bool:
@@ -48,9 +56,9 @@ class Highlighter:
         tokens = spans(sentence)
         words = [stem for stem, _, _ in tokens]
         marks, found = [], set()
-        for index, term in enumerate(self.wanted):
-            size = len(term)
-            for start in range(len(words) - size + 1):
+        for start, word in enumerate(words):
+            for index, term in self.starting.get(word, ()):
+                size = len(term)
                 if words[start : start + size] == term:
                     marks.append((tokens[start][1], tokens[start + size - 1][2]))
                     found.add(index)

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from debates.choices import House
 from debates.models import Debate, Member
@@ -49,6 +50,7 @@ class FacetGroup:
         return max((option.count for option in self.options), default=0)
 
 
+@require_safe
 def results(request: HttpRequest) -> HttpResponse:
     form = SpeechSearchForm(request.GET)
     if not form.is_valid():
@@ -57,7 +59,7 @@ def results(request: HttpRequest) -> HttpResponse:
     page = outcome.page
     terms = outcome.parsed.terms
     # The debate page marks the same words: ?highlight=ceasefire "humanitarian pause"
-    marks = f"?{urlencode({'highlight': highlight_text(outcome.parsed)})}" if terms else ""
+    marks = {"highlight": highlight_text(outcome.parsed)} if terms else {}
     hits = []
     for result in page:
         speech = result.object
@@ -65,7 +67,10 @@ def results(request: HttpRequest) -> HttpResponse:
             continue
         found = snippet(speech.sentences, terms)
         anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
-        url = f"{speech.debate.get_absolute_url()}{marks}#{anchor}"
+        # The page of a long debate that holds the speech, with the words to mark.
+        number = Debate.page_of(speech.position)
+        params = urlencode({**({"page": number} if number > 1 else {}), **marks})
+        url = f"{speech.debate.get_absolute_url()}{'?' if params else ''}{params}#{anchor}"
         hits.append({"speech": speech, "snippet": found, "url": url})
     groups = facet_groups(request, form, outcome.facet_counts)
     context = {
