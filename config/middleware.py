@@ -47,7 +47,6 @@ class RequestLogMiddleware:
         sent = request.headers.get("X-Request-ID", "")
         rid = sent if _GOOD_ID.fullmatch(sent) else uuid.uuid4().hex
         token = request_id.set(rid)
-        request.id = rid
         started = time.perf_counter()
         try:
             response = self.get_response(request)

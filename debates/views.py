@@ -155,15 +155,13 @@ def debate_detail(request, date, slug):
         rows = headings.values_list("position", "heading")
     else:
         rows = [(speech.position, speech.heading) for speech in speeches if speech.heading]
+
     # On one page a section is an anchor; across pages, the page's address and the anchor.
-    here = "" if paginator.num_pages == 1 else None
-    sections = [
-        {
-            "url": f"{debate.get_page_url(Debate.page_of(p)) if here is None else here}#s{p}-section",
-            "heading": heading,
-        }
-        for p, heading in rows
-    ]
+    def section_url(position):
+        address = debate.get_page_url(Debate.page_of(position)) if paginator.num_pages > 1 else ""
+        return f"{address}#s{position}-section"
+
+    sections = [{"url": section_url(p), "heading": heading} for p, heading in rows]
     before, after = debate.get_previous(), debate.get_next()
     context = {
         "debate": debate,
