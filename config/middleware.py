@@ -15,7 +15,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .logs import request_id
 
@@ -104,6 +104,10 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def limit_for(self, path: str) -> int:
-        if path == reverse("admin:debates_sourcefile_upload"):
+        try:
+            upload = reverse("admin:debates_sourcefile_upload")
+        except NoReverseMatch:  # a site without the admin
+            upload = None
+        if path == upload:
             return settings.CHAMBER_MAX_UPLOAD_BYTES + self.UPLOAD_OVERHEAD
         return settings.CHAMBER_MAX_REQUEST_BYTES

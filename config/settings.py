@@ -180,6 +180,8 @@ CHAMBER_MAX_UPLOAD_FILES = env_int("CHAMBER_MAX_UPLOAD_FILES", 400)
 CHAMBER_UPLOAD_DIR = env_path("CHAMBER_UPLOAD_DIR", VAR_DIR / "uploads")
 # All the files of one upload together, uncompressed (a .zip is refused before it is inflated).
 CHAMBER_MAX_UPLOAD_BYTES = env_int("CHAMBER_MAX_UPLOAD_MB", 200) * 1_000_000
+# A debate page shows this many speeches; longer debates are read in pages.
+CHAMBER_DEBATE_PAGE_SPEECHES = env_int("CHAMBER_DEBATE_PAGE_SPEECHES", 200)
 # Django refuses a request with more files than this (400) before Chamber reads them.
 DATA_UPLOAD_MAX_NUMBER_FILES = CHAMBER_MAX_UPLOAD_FILES
 
