@@ -55,8 +55,12 @@ class RequestLogMiddleware:
                 response.content = b""  # the headers (Content-Length too) say it all
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             slow = duration_ms > settings.SLOW_REQUEST_MS
+            if response.status_code >= 500:
+                level = logging.ERROR
+            else:
+                level = logging.WARNING if slow else logging.INFO
             log.log(
-                logging.WARNING if slow else logging.INFO,
+                level,
                 "%s %s %s %.0f ms%s",
                 request.method,
                 request.path,

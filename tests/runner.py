@@ -19,6 +19,7 @@ class ChamberTestRunner(DiscoverRunner):
         # One log line per request would bury the test output: only slow requests and
         # errors are shown (tests that read the request log use assertLogs).
         logging.getLogger("chamber.request").setLevel(logging.WARNING)
+        logging.getLogger("axes").setLevel(logging.ERROR)  # the lockout tests' warnings
 
     def teardown_test_environment(self, **kwargs):
         shutil.rmtree(self.whoosh_path, ignore_errors=True)
