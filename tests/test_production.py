@@ -1,6 +1,7 @@
 """Production: the settings with DEBUG off, the headers, the limits, the log and the health
 check; in-process through the test client, and against a real gunicorn (tests/production.py)."""
 
+import gzip
 import json
 import logging
 import os
@@ -315,6 +316,7 @@ class GunicornTests(SimpleTestCase):
         )
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-encoding"], "gzip")
+        self.assertIn(b"--accent", gzip.decompress(css))
         self.assertIn("immutable", headers["cache-control"])
         self.assertIn("max-age=315360000", headers["cache-control"])
         status, _, plain = self.server.request("GET", "/static/css/base.css", headers=SECURE)
