@@ -1,0 +1,81 @@
+"""Real Chromium against the production server (gunicorn, DEBUG off, the CSP on): the pages
+load their CSS and JS and the console stays free of errors (a CSP violation is one)."""
+
+import re
+from pathlib import Path
+
+from django.test import SimpleTestCase
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser.test_browse import CHROMIUM, CHROMIUM_FLAGS
+from tests.production import ProductionServer
+
+
+class ProductionBrowserTests(SimpleTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not Path(CHROMIUM).exists():
+            raise RuntimeError(f"Chromium not found at {CHROMIUM}: run `make chromium`")
+        # Pages of one speech, so that the seed debates are read in pages.
+        cls.server = ProductionServer(CHAMBER_DEBATE_PAGE_SPEECHES="1")
+        cls.server.start()
+        try:
+            cls.playwright = sync_playwright().start()
+            cls.browser = cls.playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_FLAGS
+            )
+        except BaseException:
+            cls.server.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        cls.server.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.page = self.browser.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        self.addCleanup(self.page.close)
+
+    def test_home_debate_and_search_load_under_the_csp_without_console_errors(self):
+        page = self.page
+        response = page.goto(self.server.url + "/")
+        self.assertIn("default-src 'self'", response.headers["content-security-policy"])
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        # The stylesheet applied: the skip link is moved off screen by base.css.
+        skip = page.get_by_role("link", name="Skip to content")
+        expect(skip).not_to_be_in_viewport()
+
+        page.locator('a[href="/debates/2023-12-19/israel-and-gaza/"]').first.click()
+        expect(page).to_have_url(re.compile(r"/debates/2023-12-19/israel-and-gaza/$"))
+        expect(page.locator("#s1")).to_be_visible()
+        expect(page.get_by_role("navigation", name="Pages").first).to_contain_text("Page 1 of")
+
+        page.get_by_role("searchbox", name="Search speeches").fill("humanitarian")
+        page.get_by_role("searchbox", name="Search speeches").press("Enter")
+        expect(page).to_have_url(re.compile(r"/search/\?q=humanitarian"))
+        expect(page.locator(".result").first).to_be_visible()
+        # The year histogram is an SVG (no style="" under the CSP).
+        expect(page.locator(".facet--year svg.facet__bar").first).to_be_attached()
+        page.locator(".result__title a").first.click()
+        expect(page).to_have_url(re.compile(r"highlight=humanitarian.*#s\d+-\d+$"))
+        expect(page.locator("mark").first).to_be_visible()
+        self.assertEqual(self.errors, [])
+
+    def test_an_anchor_on_a_later_page_opens_that_page(self):
+        page = self.page
+        page.goto(self.server.url + "/debates/2023-12-19/israel-and-gaza/#s2-2")
+        # debate.js: speech 2 is on page 2 of one speech each.
+        expect(page).to_have_url(re.compile(r"/israel-and-gaza/\?page=2#s2-2$"))
+        expect(page.locator("#s2-2")).to_be_in_viewport()
+        self.assertEqual(self.errors, [])
