@@ -199,6 +199,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 60 * 60  # files without a hash in their name (the hashed ones: forever)
+# A file missing from the manifest (collectstatic not run since it was added, or a script
+# run with DEBUG off) is linked by its plain name rather than failing the page with a 500.
+WHITENOISE_MANIFEST_STRICT = False
 
 # HTTPS=1 once TLS is terminated in front (README "Deploying"): HSTS, the redirect to
 # https:// unless the proxy says the request was secure, and cookies sent over HTTPS only.
