@@ -2,6 +2,7 @@
 them. The choices of the fields (House, DebateKind, SpeechKind, IdentifierScheme) are defined
 in `debates.choices`; only `debates.ingest` writes these rows (and the admin, by hand)."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -151,17 +152,19 @@ class Debate(models.Model):
     def __str__(self):
         return f"{self.title} ({self.date:%d %B %Y})"
 
-    # A debate of thousands of speeches is read in pages of this many, by position: speech
-    # n is always on page (n - 1) // SPEECHES_PER_PAGE + 1, so every link can say where.
-    SPEECHES_PER_PAGE = 200
-
     def get_absolute_url(self):
         return reverse("debates:detail", kwargs={"date": self.date, "slug": self.slug})
+
+    @staticmethod
+    def speeches_per_page() -> int:
+        """A debate of thousands of speeches is read in pages of this many, by position:
+        speech n is always on page (n - 1) // per page + 1, so every link can say where."""
+        return settings.CHAMBER_DEBATE_PAGE_SPEECHES
 
     @classmethod
     def page_of(cls, position: int) -> int:
         """The page of the debate that holds the speech at `position`."""
-        return max(1, (position - 1) // cls.SPEECHES_PER_PAGE + 1)
+        return max(1, (position - 1) // cls.speeches_per_page() + 1)
 
     def get_page_url(self, page: int) -> str:
         url = self.get_absolute_url()

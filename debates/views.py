@@ -13,7 +13,9 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
@@ -27,6 +29,7 @@ SPEECHES_PER_PAGE = 20
 MEMBERS_PER_PAGE = 100
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def home(request):
     debates = Debate.objects.all()
@@ -40,12 +43,14 @@ def home(request):
     return render(request, "debates/home.html", {"counts": counts, "latest": latest})
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def archive(request):
     """Every year and month that has a sitting, with its number of debates."""
     return render(request, "debates/debate_archive.html", {"years": _years(Debate.objects.all())})
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # read only, as the views below
 class SittingPeriodView(TemplateView):
     """A period of the archive (a year, a month, a day) and links to the nearest periods
     before and after it in which the House sat. Subclasses say what the period is."""
@@ -132,6 +137,7 @@ class DayView(SittingPeriodView):
         return reverse("debates:day", kwargs={"date": date}), _long_date(date)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def debate_detail(request, date, slug):
     # The source file's name and address, not its bytes (a sitting day is about 1 MB).
@@ -139,7 +145,7 @@ def debate_detail(request, date, slug):
     debate = get_object_or_404(debates.with_last_position(), date=date, slug=slug)
     # Pages hold a range of positions (Debate.page_of), so anchors land on a known page.
     last = debate.last_position or 0
-    paginator = Paginator(range(1, last + 1), Debate.SPEECHES_PER_PAGE, allow_empty_first_page=True)
+    paginator = Paginator(range(1, last + 1), Debate.speeches_per_page())
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
@@ -181,6 +187,7 @@ def debate_detail(request, date, slug):
     return render(request, "debates/debate_detail.html", context)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def speech_detail(request, date, slug, position):
     speech = get_object_or_404(
@@ -210,6 +217,7 @@ def speech_detail(request, date, slug, position):
     return render(request, "debates/speech_detail.html", context)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def record(request, reference):
     """The speech or debate an official id names, by a permanent redirect: ids outlive our
@@ -223,6 +231,7 @@ def record(request, reference):
     raise Http404(f"No speech or debate has the id {reference!r}.")
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def member_list(request):
     members = Member.objects.with_speech_counts().order_by("sort_name", "name")
@@ -230,6 +239,7 @@ def member_list(request):
     return render(request, "debates/member_list.html", {"page": page})
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def member_detail(request, slug):
     member = get_object_or_404(Member, slug=slug)
@@ -264,6 +274,7 @@ def _long_date(date):
     return f"{date:%A} {date.day} {date:%B %Y}"
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 @staff_member_required
 def source_file(request, sha256):

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from debates import words
 
@@ -19,3 +21,23 @@ def query_with(context, **changes):
 register.filter("plural", words.plural)
 register.filter("noun", words.noun)
 register.filter("size", words.size)
+
+
+@register.simple_tag
+def speech_text(speech, highlighter=None) -> SafeString:
+    """A speech's paragraphs, each sentence in a span with its anchor and link (#s2-3), the
+    words of a search marked by `highlighter` (anything with `.mark(text)`, see
+    search.snippets). Built here rather than in a template loop: a page of a few hundred
+    speeches holds thousands of sentences, and the loop cost most of the page's time."""
+    anchor, position = speech.anchor, speech.position
+    paragraphs = []
+    for paragraph in speech.numbered_paragraphs:
+        sentences = [
+            f'<span class="sentence" id="{anchor}-{number}"><a class="sentence__link"'
+            f' href="#{anchor}-{number}" title="Link to this sentence"'
+            f' aria-label="Sentence {number} of speech {position}">{number}</a>'
+            f" {highlighter.mark(sentence) if highlighter else escape(sentence)}</span>"
+            for number, sentence in paragraph
+        ]
+        paragraphs.append(f"<p>{' '.join(sentences)}</p>")
+    return mark_safe("\n".join(paragraphs))  # every piece of text above is escaped

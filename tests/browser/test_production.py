@@ -36,7 +36,7 @@ class ProductionBrowserTests(SimpleTestCase):
         cls.server.stop()
         super().tearDownClass()
 
-    def setUp(self):
+    def setUp(self) -> None:
         self.page = self.browser.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
