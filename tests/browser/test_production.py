@@ -5,13 +5,17 @@ import re
 from pathlib import Path
 
 from django.test import SimpleTestCase
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 from tests.browser.test_browse import CHROMIUM, CHROMIUM_FLAGS
 from tests.production import ProductionServer
 
 
 class ProductionBrowserTests(SimpleTestCase):
+    server: ProductionServer
+    playwright: Playwright
+    browser: Browser
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
