@@ -81,6 +81,11 @@ class LayoutTests(SimpleTestCase):
     def test_search_reads_the_models_but_not_ingestion_or_the_admin(self):
         self.assertImportsOnly("search", ("debates.choices", "debates.models"))
 
+    def test_config_stands_on_neither_app(self):
+        # The production setup (middleware, logs, health check) is the project's own: it
+        # reads Haystack, not `search` or `debates` (urls.py names them by string).
+        self.assertImportsOnly("config", ())
+
     def test_the_commands_are_thin(self):
         commands = sorted((ROOT / "debates" / "management" / "commands").glob("[!_]*.py"))
         self.assertGreaterEqual(len(commands), 2)
