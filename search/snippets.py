@@ -21,6 +21,10 @@ MAX_WORDS = 60
 # The most words and phrases marked at once: marking costs one pass over the text whatever
 # the number, but each term costs a comparison wherever its first word occurs.
 MAX_HIGHLIGHT_TERMS = 20
+# The most text one Highlighter marks (a page of a debate, say): analysing text costs about
+# a microsecond a character, so a page's marks stop after this much and the rest reads
+# unmarked (`Highlighter.exhausted` says so). 200 speeches of 1,000 characters fit.
+MAX_HIGHLIGHT_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,20 @@ class Highlighter:
         for index, words in enumerate(self.wanted):
             self.starting.setdefault(words[0], []).append((index, words))
         self.query = query  # as typed, cleaned: for telling people what is marked
+        self.budget = MAX_HIGHLIGHT_CHARS
+        self.exhausted = False  # the budget ran out: later text was left unmarked
 
     def __bool__(self) -> bool:
         return bool(self.wanted)
 
     def mark(self, text: str) -> SafeString:
-        """All of `text`, escaped, with the matches wrapped in <mark>."""
+        """All of `text`, escaped, with the matches wrapped in <mark>; only escaped once
+        MAX_HIGHLIGHT_CHARS have been marked."""
+        if self.budget < len(text):
+            self.budget = 0
+            self.exhausted = True
+            return escape(text)
+        self.budget -= len(text)
         return _render(text, self.marks(text)[0], max_words=None)
 
     def marks(self, sentence: str) -> tuple[list[tuple[int, int]], set[int]]:
