@@ -6,9 +6,9 @@ production server (gunicorn, DEBUG off, no other load from this script).
 DIR is a corpus kept by `bench/search.py --keep` (or `bench/load.py --keep`). Each request of
 a fixed list of bad inputs (long misspelt queries, every OR, every facet selected, the last
 page, long highlights, deep pages) is sent --repeats times after a warm-up; it prints the
-status, median and worst time of each, worst first. With --giant-mb, a plain-text transcript
-of that many megabytes (one speech, as in the report that asked for paging) is loaded first and its debate page
-is timed too, with and without ?highlight=. Nothing here is a test: it prints figures.
+status, median and worst time of each, worst first. With --giant-mb, a plain-text
+transcript of that many megabytes (one speech, as in the report that asked for paging) is
+loaded first and its debate page is timed too, with and without ?highlight=. Nothing here is a test: it prints figures.
 """
 
 import argparse
@@ -64,7 +64,7 @@ def main() -> None:
 
     common = ["government", "minister", "house", "people", "member", "question", "secretary"]
     many_or = " OR ".join(common * 10)[:500]
-    requests = {
+    requests: dict[str, dict[str, str | list[str]]] = {
         "misspelt 8 words (suggested)": {"q": misspelt(8)},
         "misspelt 90 words (500 chars)": {"q": misspelt(90)[:500]},
         "70 common words OR'd (500 chars)": {"q": many_or},
