@@ -8,7 +8,8 @@ a fixed list of bad inputs (long misspelt queries, every OR, every facet selecte
 page, long highlights, deep pages) is sent --repeats times after a warm-up; it prints the
 status, median and worst time of each, worst first. With --giant-mb, a plain-text
 transcript of that many megabytes (one speech, as in the report that asked for paging) is
-loaded first and its debate page is timed too, with and without ?highlight=. Nothing here is a test: it prints figures.
+loaded first and its debate page is timed too, with and without ?highlight=. Nothing here
+is a test: it prints figures.
 """
 
 import argparse
