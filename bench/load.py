@@ -7,14 +7,16 @@ Builds a corpus with bench/search.py (`--speeches N --keep`: sitting days of 500
 speeches, the 650 MPs as speakers, indexed; its own figures are printed too), or reuses one
 that run kept (`--corpus DIR`). Then runs `make serve`'s steps on it (migrate, collectstatic,
 gunicorn with config/gunicorn.py) on 127.0.0.1:PORT, and for each number of concurrent
-clients sends requests for DURATION seconds, each client one after another with no pause:
-a mix of the home page, debate pages (any page of a debate), speech permalinks, searches
-(one to three words, a third of them with a party or year facet, some sorted newest), the
-members list and member pages. In the middle of the --upload-at level a clerk logs in to the
-admin, uploads a ParlParse sitting day and confirms it, over the same server. It prints, per
-level: requests, throughput, p50/p95/p99 latency and errors (any status but 200, or no
-answer within --timeout), and the upload's timings. The server is always stopped; the corpus
-folder is removed unless --keep or --corpus. Nothing here is a test: it prints figures.
+clients sends requests for DURATION seconds, each client one after another: a mix of the
+home page, debate pages (any page of a debate), speech permalinks, searches (one to three
+words, a third of them with a party or year facet, some sorted newest), the members list
+and member pages. By default a client sends its next request as soon as it has an answer
+(the server is saturated); with --think it waits that long first. In the middle of the
+--upload-at level a clerk logs in to the admin, uploads a ParlParse sitting day and
+confirms it, over the same server. It prints, per level: requests, throughput,
+p50/p95/p99 latency and errors (any status but 200, or no answer within --timeout), and the
+upload's timings. The server is always stopped; the corpus folder is removed unless --keep
+or --corpus. Nothing here is a test: it prints figures.
 """
 
 import argparse
@@ -54,6 +56,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="bound per level")
     parser.add_argument("--timeout", type=float, default=30, help="seconds for one answer")
     parser.add_argument("--upload-at", type=int, default=20, help="level with the upload")
+    parser.add_argument(
+        "--think", type=float, default=0, help="seconds a client waits between requests"
+    )
     parser.add_argument("--port", type=int, default=8715)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config)")
     parser.add_argument("--seed", type=int, default=1)
@@ -397,6 +402,8 @@ def run_level(server, targets, clients, args, upload) -> dict:
             except OSError as exc:
                 error = f"{type(exc).__name__} {kind}"
             elapsed = (time.perf_counter() - begun) * 1000
+            if args.think:
+                stop.wait(args.think)
             with lock:
                 times.append(elapsed)
                 by_kind.setdefault(kind, []).append(elapsed)
