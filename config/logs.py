@@ -14,10 +14,16 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reque
 _SKIPPED = {"request", "server_time", "status_code"}
 
 
+# Where the middleware also keeps the id: Django logs a 4xx/5xx response (`django.request`,
+# with the request attached) after the middleware has returned.
+META_KEY = "chamber.request_id"
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id.get()
+            meta = getattr(getattr(record, "request", None), "META", None) or {}
+            record.request_id = meta.get(META_KEY) or request_id.get()
         return True
 
 

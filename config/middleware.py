@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from .logs import request_id
+from .logs import META_KEY, request_id
 
 log = logging.getLogger("chamber.request")
 
@@ -47,6 +47,7 @@ class RequestLogMiddleware:
         sent = request.headers.get("X-Request-ID", "")
         rid = sent if _GOOD_ID.fullmatch(sent) else uuid.uuid4().hex
         token = request_id.set(rid)
+        request.META[META_KEY] = rid
         started = time.perf_counter()
         try:
             response = self.get_response(request)

@@ -14,6 +14,7 @@ from io import StringIO
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import path, reverse
 from haystack import connections
@@ -88,7 +89,11 @@ def broken_view(request):
     raise RuntimeError("the record is on fire")
 
 
-urlpatterns = [path("broken/", broken_view)]
+def unavailable_view(request):
+    return HttpResponse("Down for maintenance", status=503)
+
+
+urlpatterns = [path("broken/", broken_view), path("unavailable/", unavailable_view)]
 handler500 = "config.views.server_error"
 
 
@@ -233,22 +238,33 @@ class HardeningTests(TestCase):
         self.assertEqual(response.json()["checks"], {"database": "ok", "index": "failing"})
         self.assertIn("Traceback", logs.output[0])
 
-    @override_settings(ROOT_URLCONF=__name__)
-    def test_a_500_is_logged_as_json_with_its_traceback_and_request_id(self):
+    def logged(self, path):
+        """The response to `path` and the JSON lines written to stderr meanwhile."""
         handler = next(
             h for h in logging.getLogger("django.request").handlers if h.name == "stderr"
         )
         stream = StringIO()
         previous = handler.setStream(stream)
         try:
-            client = Client(raise_request_exception=False)
-            response = client.get("/broken/")
+            response = Client(raise_request_exception=False).get(path)
         finally:
             handler.setStream(previous)
+        return response, [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    @override_settings(ROOT_URLCONF=__name__)
+    def test_an_error_response_logged_after_the_middleware_keeps_the_request_id(self):
+        response, entries = self.logged("/unavailable/")
+        self.assertEqual(response.status_code, 503)
+        error = next(entry for entry in entries if entry["logger"] == "django.request")
+        self.assertEqual(error["message"], "Service Unavailable: /unavailable/")
+        self.assertEqual(error["request_id"], response.headers["X-Request-ID"])
+
+    @override_settings(ROOT_URLCONF=__name__)
+    def test_a_500_is_logged_as_json_with_its_traceback_and_request_id(self):
+        response, entries = self.logged("/broken/")
         self.assertEqual(response.status_code, 500)
         request_id = response.headers["X-Request-ID"]
         self.assertContains(response, request_id, status_code=500)  # the page gives the reference
-        entries = [json.loads(line) for line in stream.getvalue().splitlines()]
         error = next(entry for entry in entries if entry["logger"] == "django.request")
         self.assertEqual(error["level"], "ERROR")
         self.assertEqual(error["request_id"], request_id)
