@@ -182,6 +182,9 @@ CHAMBER_UPLOAD_DIR = env_path("CHAMBER_UPLOAD_DIR", VAR_DIR / "uploads")
 CHAMBER_MAX_UPLOAD_BYTES = env_int("CHAMBER_MAX_UPLOAD_MB", 200) * 1_000_000
 # A debate page shows this many speeches; longer debates are read in pages.
 CHAMBER_DEBATE_PAGE_SPEECHES = env_int("CHAMBER_DEBATE_PAGE_SPEECHES", 200)
+# A speech longer than this many sentences is read in parts (its own page, `?part=2`); the
+# debate page shows its first part and links to the rest.
+CHAMBER_SPEECH_PART_SENTENCES = env_int("CHAMBER_SPEECH_PART_SENTENCES", 1000)
 # Django refuses a request with more files than this (400) before Chamber reads them.
 DATA_UPLOAD_MAX_NUMBER_FILES = CHAMBER_MAX_UPLOAD_FILES
 

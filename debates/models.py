@@ -287,6 +287,26 @@ class Speech(models.Model):
         """The speech in place in its debate, on the page that holds it."""
         return f"{self.debate.get_page_url(Debate.page_of(self.position))}#{self.anchor}"
 
+    @staticmethod
+    def part_of(sentence: int) -> int:
+        """The part of a very long speech that holds its sentence number `sentence`: the
+        debate page shows part 1, the speech's own page any part (`?part=2`)."""
+        return max(1, (sentence - 1) // settings.CHAMBER_SPEECH_PART_SENTENCES + 1)
+
+    def get_sentence_url(self, sentence: int, query: str = "") -> str:
+        """Where sentence number `sentence` is read: in the debate page when it is in the
+        speech's first part, else on the speech's own page, at its part. `query` is added
+        (e.g. "highlight=gaza")."""
+        part = Speech.part_of(sentence)
+        if part == 1:
+            page = Debate.page_of(self.position)
+            params = "&".join(p for p in (f"page={page}" if page > 1 else "", query) if p)
+            url = self.debate.get_absolute_url()
+        else:
+            params = "&".join(p for p in (f"part={part}", query) if p)
+            url = self.get_absolute_url()
+        return f"{url}{'?' if params else ''}{params}#{self.anchor}-{sentence}"
+
     @cached_property
     def paragraphs(self) -> list[list[str]]:
         return [para.splitlines() for para in self.text.split("\n\n") if para.strip()]
@@ -302,6 +322,12 @@ class Speech(models.Model):
                 row.append((n, sentence))
             numbered.append(row)
         return numbered
+
+    @property
+    def parts(self) -> int:
+        """How many parts the speech is read in (1 unless it is very long)."""
+        last = self.numbered_paragraphs[-1][-1][0] if self.numbered_paragraphs else 0
+        return Speech.part_of(last) if last else 1
 
     @property
     def sentences(self) -> list[str]:

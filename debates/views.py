@@ -6,6 +6,7 @@ import calendar
 import datetime
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
@@ -174,6 +175,7 @@ def debate_detail(request, date, slug):
         "speeches": speeches,
         "page": page,
         "canonical": debate.get_page_url(page.number),
+        "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
         # Section headings (h2) put the speakers' headings a level down.
         "sections": sections,
         "speaker_level": 3 if sections else 2,
@@ -204,9 +206,16 @@ def speech_detail(request, date, slug, position):
         kwargs = {"date": debate.date, "slug": debate.slug, "position": position}
         return reverse("debates:speech", kwargs=kwargs)
 
+    parts = Paginator(range(speech.parts), 1)  # a very long speech is read in parts
+    try:
+        part = parts.page(request.GET.get("part") or 1)
+    except InvalidPage:
+        raise Http404(f"This speech has {plural(parts.num_pages, 'part')}.") from None
     context = {
         "speech": speech,
         "debate": debate,
+        "part": part,
+        "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Speeches in this debate",

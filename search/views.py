@@ -68,11 +68,16 @@ def results(request: HttpRequest) -> HttpResponse:
         if speech is None:  # deleted since it was indexed: never shown
             continue
         found = snippet(speech.sentences, terms)
-        anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
-        # The page of a long debate that holds the speech, with the words to mark.
-        number = Debate.page_of(speech.position)
-        params = urlencode({**({"page": number} if number > 1 else {}), **marks})
-        url = f"{speech.debate.get_absolute_url()}{'?' if params else ''}{params}#{anchor}"
+        # The sentence where it is read (the page of a long debate, the part of a very long
+        # speech), with the words to mark; or the speech in its debate.
+        if found.matched:
+            url = speech.get_sentence_url(found.sentence, urlencode(marks))
+        else:
+            number = Debate.page_of(speech.position)
+            params = urlencode({**({"page": number} if number > 1 else {}), **marks})
+            url = (
+                f"{speech.debate.get_absolute_url()}{'?' if params else ''}{params}#{speech.anchor}"
+            )
         hits.append({"speech": speech, "snippet": found, "url": url})
     groups = facet_groups(request, form, outcome.facet_counts)
     context = {

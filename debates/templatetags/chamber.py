@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,14 +25,19 @@ register.filter("size", words.size)
 
 
 @register.simple_tag
-def speech_text(speech, highlighter=None) -> SafeString:
+def speech_text(speech, highlighter=None, part=1) -> SafeString:
     """A speech's paragraphs, each sentence in a span with its anchor and link (#s2-3), the
     words of a search marked by `highlighter` (anything with `.mark(text)`, see
     search.snippets). Built here rather than in a template loop: a page of a few hundred
     speeches holds thousands of sentences, and the loop cost most of the page's time."""
     anchor, position = speech.anchor, speech.position
+    size = settings.CHAMBER_SPEECH_PART_SENTENCES
+    first, last = (part - 1) * size + 1, part * size  # a very long speech is read in parts
     paragraphs = []
-    for paragraph in speech.numbered_paragraphs:
+    for whole in speech.numbered_paragraphs:
+        if whole[-1][0] < first or whole[0][0] > last:
+            continue
+        paragraph = [(number, sentence) for number, sentence in whole if first <= number <= last]
         sentences = [
             f'<span class="sentence" id="{anchor}-{number}"><a class="sentence__link"'
             f' href="#{anchor}-{number}" title="Link to this sentence"'

@@ -21,8 +21,11 @@ class ProductionBrowserTests(SimpleTestCase):
         super().setUpClass()
         if not Path(CHROMIUM).exists():
             raise RuntimeError(f"Chromium not found at {CHROMIUM}: run `make chromium`")
-        # Pages of one speech, so that the seed debates are read in pages.
-        cls.server = ProductionServer(CHAMBER_DEBATE_PAGE_SPEECHES="1")
+        # Pages of one speech and parts of ten sentences, so that the seed debates are read
+        # in pages and their long speeches in parts.
+        cls.server = ProductionServer(
+            CHAMBER_DEBATE_PAGE_SPEECHES="1", CHAMBER_SPEECH_PART_SENTENCES="10"
+        )
         cls.server.start()
         try:
             cls.playwright = sync_playwright().start()
@@ -63,7 +66,9 @@ class ProductionBrowserTests(SimpleTestCase):
         page.locator('a[href="/debates/2023-12-19/israel-and-gaza/"]').first.click()
         expect(page).to_have_url(re.compile(r"/debates/2023-12-19/israel-and-gaza/$"))
         expect(page.locator("#s1")).to_be_visible()
-        expect(page.get_by_role("navigation", name="Pages").first).to_contain_text("Page 1 of")
+        expect(
+            page.get_by_role("navigation", name="Pages of this debate", exact=True)
+        ).to_contain_text("Page 1 of")
 
         page.get_by_role("searchbox", name="Search speeches").fill("humanitarian")
         page.get_by_role("searchbox", name="Search speeches").press("Enter")
@@ -82,4 +87,15 @@ class ProductionBrowserTests(SimpleTestCase):
         # debate.js: speech 2 is on page 2 of one speech each.
         expect(page).to_have_url(re.compile(r"/israel-and-gaza/\?page=2#s2-2$"))
         expect(page.locator("#s2-2")).to_be_in_viewport()
+        self.assertEqual(self.errors, [])
+
+    def test_a_sentence_in_a_later_part_of_a_speech_opens_that_part(self):
+        page = self.page
+        page.goto(self.server.url + "/debates/2024-03-26/israel-and-gaza/#s1-25")
+        # debate.js: sentence 25 is in part 3 of speech 1 (ten sentences a part).
+        expect(page).to_have_url(re.compile(r"/2024-03-26/israel-and-gaza/1/\?part=3#s1-25$"))
+        expect(page.locator("#s1-25")).to_be_in_viewport()
+        expect(
+            page.get_by_role("navigation", name="Parts of this speech", exact=True)
+        ).to_contain_text("Part 3 of")
         self.assertEqual(self.errors, [])

@@ -80,3 +80,51 @@ class DebatePagingTests(TestCase):
     def test_query_count_does_not_grow_with_pages(self):
         with self.assertNumQueries(5):  # debate + last position, speeches, contents, neighbours
             self.client.get(self.url, {"page": 2})
+
+
+@override_settings(CHAMBER_SPEECH_PART_SENTENCES=3)
+class SpeechPartTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.debate = make_debate(title="One long speech")
+        sentences = [f"Sentence {n} mentions topic{n}." for n in range(1, 9)]
+        text = "\n".join(sentences[:4]) + "\n\n" + "\n".join(sentences[4:])
+        cls.speech = make_speech(debate=cls.debate, text=text)
+
+    def sentence_ids(self, response):
+        return re.findall(r'<span class="sentence" id="(s1-\d+)"', response.content.decode())
+
+    def test_the_debate_page_shows_the_first_part_and_links_to_the_rest(self):
+        response = self.client.get(self.debate.get_absolute_url())
+        self.assertEqual(self.sentence_ids(response), ["s1-1", "s1-2", "s1-3"])
+        self.assertContains(response, "This speech is long: read on (part 2 of 3)")
+        self.assertContains(response, f'href="{self.speech.get_absolute_url()}?part=2"')
+
+    def test_the_speech_page_reads_in_parts(self):
+        url = self.speech.get_absolute_url()
+        self.assertEqual(self.sentence_ids(self.client.get(url)), ["s1-1", "s1-2", "s1-3"])
+        second = self.client.get(url, {"part": 2, "highlight": "topic5"})
+        self.assertEqual(self.sentence_ids(second), ["s1-4", "s1-5", "s1-6"])
+        self.assertContains(second, "Part 2 of 3")
+        self.assertContains(second, "<mark>topic5</mark>")
+        self.assertContains(second, 'href="?part=3&amp;highlight=topic5"')
+        self.assertNotContains(second, "read on (part 2")
+        self.assertEqual(self.sentence_ids(self.client.get(url, {"part": 3})), ["s1-7", "s1-8"])
+        for part in ("4", "0", "x"):
+            with self.subTest(part=part):
+                response = self.client.get(url, {"part": part})
+                self.assertContains(response, "This speech has 3 parts.", status_code=404)
+
+    def test_sentence_links_name_their_part(self):
+        self.assertEqual(self.speech.get_sentence_url(2), f"{self.debate.get_absolute_url()}#s1-2")
+        self.assertEqual(
+            self.speech.get_sentence_url(7, "highlight=x"),
+            f"{self.speech.get_absolute_url()}?part=3&highlight=x#s1-7",
+        )
+
+    def test_a_search_result_in_a_later_part_links_to_it(self):
+        call_command("rebuild_index", interactive=False, verbosity=0)
+        response = self.client.get("/search/", {"q": "topic7"})
+        self.assertContains(
+            response, f'href="{self.speech.get_absolute_url()}?part=3&amp;highlight=topic7#s1-7"'
+        )

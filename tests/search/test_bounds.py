@@ -2,7 +2,7 @@
 marks on one page, and the words handed to the spelling suggester."""
 
 from django.core.management import call_command
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
 from search import snippets
@@ -42,6 +42,7 @@ class HighlightBoundsTests(SimpleTestCase):
         self.assertTrue(highlighter.exhausted)
 
 
+@override_settings(CHAMBER_SPEECH_PART_SENTENCES=100_000)  # whole speeches on the page
 class DebatePageHighlightBudgetTests(TestCase):
     def test_a_long_page_says_its_marks_stopped(self):
         debate = make_debate(title="Long")
