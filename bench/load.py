@@ -21,13 +21,11 @@ or --corpus. Nothing here is a test: it prints figures.
 
 import argparse
 import contextlib
-import http.client
 import os
 import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,6 +37,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.production import ProductionServer, request  # noqa: E402
+
 UPLOAD = ROOT / "fixtures" / "transcripts" / "parlparse" / "debates2023-03-28d.xml"
 WORDS = [
     "government", "minister", "health", "school", "housing", "energy", "defence", "trade",
@@ -144,44 +146,34 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-class Server:
-    """`make serve` on the corpus: migrate, collectstatic, gunicorn in its own process group."""
+class Server(ProductionServer):
+    """`make serve` on the corpus (tests/production.py), with a clerk for the upload."""
 
     def __init__(self, corpus: Path, args: argparse.Namespace):
-        self.host = f"127.0.0.1:{args.port}"
-        self.port = args.port
         self.password = secrets.token_urlsafe(16)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{corpus / 'bench.sqlite3'}",
-            "WHOOSH_PATH": str(corpus / "whoosh"),
-            "STATIC_ROOT": str(corpus / "static"),
-            "CHAMBER_UPLOAD_DIR": str(corpus / "uploads"),
-            "HOST": self.host,
-            "LOG_LEVEL": "WARNING",  # slow requests and errors only
-            "DJANGO_SUPERUSER_PASSWORD": self.password,
-        }
-        if args.workers:
-            self.env["WEB_CONCURRENCY"] = str(args.workers)
-        self.log_path = corpus / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        workers = args.workers or (os.cpu_count() or 1) * 2 + 1  # config/gunicorn.py's default
+        super().__init__(
+            folder=corpus,
+            port=args.port,
+            seeds=False,
+            DATABASE_URL=f"sqlite:///{corpus / 'bench.sqlite3'}",
+            ALLOWED_HOSTS="127.0.0.1",
+            LOG_LEVEL="WARNING",  # slow requests and errors only
+            WEB_CONCURRENCY=str(workers),
+            DJANGO_SUPERUSER_PASSWORD=self.password,
+        )
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
 
     @property
     def workers(self) -> str:
-        return self.env.get("WEB_CONCURRENCY", f"{(os.cpu_count() or 1) * 2 + 1}")
-
-    def manage(self, *arguments: str) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", *arguments], cwd=ROOT, env=self.env, check=True
-        )
+        return self.extra_env["WEB_CONCURRENCY"]
 
     def start(self) -> None:
-        self.manage("migrate", "--noinput", "--verbosity=0")
-        self.manage("collectstatic", "--noinput", "--verbosity=0")
-        with contextlib.suppress(subprocess.CalledProcessError):  # a reused corpus has one
+        super().start()
+        with contextlib.suppress(RuntimeError):  # a reused corpus has its clerk already
             self.manage("createsuperuser", "--noinput", "--username=clerk", "--email=c@example.org")
         self.manage(
             "shell",
@@ -190,53 +182,6 @@ class Server:
             "u = User.objects.get(username='clerk');"
             f"u.set_password('{self.password}'); u.save()",
         )
-        self.log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {self.log_path}")
-            try:
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer /healthz; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process:
-            self.log.close()
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30,
-) -> tuple[int, http.client.HTTPResponse, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response, response.read()
-    finally:
-        connection.close()
 
 
 class Targets:
@@ -331,10 +276,8 @@ class Upload(threading.Thread):
                 parts.append(head.encode() + raw + b"\r\n")
             body = b"".join(parts) + f"--{boundary}--\r\n".encode()
             headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        status, response, content = request(
-            self.server.port, method, path, body, headers, timeout=300
-        )
-        for header in response.headers.get_all("Set-Cookie") or []:
+        status, found, content = request(self.server.port, method, path, body, headers, 300)
+        for header in found.get("set-cookie", "").splitlines():
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";")[0]
         return status, content.decode("utf-8", "replace")

@@ -133,7 +133,7 @@ def load_giant(corpus: Path, megabytes: float, rng: random.Random) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "giant.txt"
         path.write_text("\n".join(lines) + "\n")
-        server = Server(corpus, argparse.Namespace(port=0, workers=1))
+        server = Server(corpus, argparse.Namespace(port=0, workers=1))  # for its environment
         started = time.perf_counter()
         subprocess.run(
             [
@@ -143,6 +143,7 @@ def load_giant(corpus: Path, megabytes: float, rng: random.Random) -> str:
             ],
             cwd=ROOT, env=server.env, check=True, capture_output=True,
         )  # fmt: skip
+        server.stop()  # never started: nothing to stop, and the corpus folder stays
         print(f"Loaded a {size / 1e6:.1f} MB transcript in {time.perf_counter() - started:.0f} s")
     return "/debates/2024-12-20/a-giant-debate/"
 

@@ -1,7 +1,8 @@
-"""A real production server for the tests: `make serve`'s steps (migrate, collectstatic,
-gunicorn with config/gunicorn.py, DEBUG off, a real SECRET_KEY) on a free port, in a
-temporary folder of its own (an SQLite database, the Whoosh index, the static files, the
-uploads) with the seed debates loaded and indexed. Always stopped, and its folder removed.
+"""A real production server: `make serve`'s steps (migrate, collectstatic, gunicorn with
+config/gunicorn.py, DEBUG off, a real SECRET_KEY) on a free port, in a temporary folder of
+its own (an SQLite database, the Whoosh index, the static files, the uploads) with the seed
+debates loaded and indexed. Always stopped, and its folder removed. The tests use it, and
+bench/load.py on a corpus folder of its own (`folder=`, `seeds=False`). No Django needed.
 """
 
 import http.client
@@ -17,9 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
-
-BASE_DIR = Path(settings.BASE_DIR)
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -29,23 +28,19 @@ def free_port() -> int:
 
 
 class ProductionServer:
-    def __init__(self, **env: str):
+    def __init__(self, folder: Path | None = None, port: int = 0, seeds: bool = True, **env: str):
+        """A server for `folder` (kept; else a temporary folder, removed by `stop`) on `port`
+        (else a free one), with the seed debates loaded unless not `seeds`; `env` overrides
+        the environment below."""
+        self.given_folder = folder
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="chamber-production-"))
+        self.port = port or free_port()
+        self.seeds = seeds
         self.extra_env = env
         self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "ProductionServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="chamber-production-"))
-        self.port = free_port()
         self.log_path = self.folder / "server.log"
         self.env = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -56,16 +51,23 @@ class ProductionServer:
             "CHAMBER_UPLOAD_DIR": str(self.folder / "uploads"),
             "HOST": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": "2",
-            **self.extra_env,
+            **env,
         }
+
+    def __enter__(self) -> "ProductionServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
         try:
-            for command in (
-                ["migrate", "--noinput"],
-                ["collectstatic", "--noinput"],
-                ["load_transcripts", "fixtures/seeds"],
-            ):
-                self.manage(*command)
-            self.log = self.log_path.open("wb")
+            self.manage("migrate", "--noinput")
+            self.manage("collectstatic", "--noinput")
+            if self.seeds:
+                self.manage("load_transcripts", "fixtures/seeds")
+            self.log = self.log_path.open("ab")
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"],
                 cwd=BASE_DIR,
@@ -92,7 +94,7 @@ class ProductionServer:
             raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{result.stderr}")
         return result.stdout
 
-    def wait_until_healthy(self, timeout: float = 60) -> None:
+    def wait_until_healthy(self, timeout: float = 120) -> None:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -119,7 +121,8 @@ class ProductionServer:
                 self.process.wait()
         if getattr(self, "log", None):
             self.log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.given_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     @property
     def url(self) -> str:
@@ -129,14 +132,7 @@ class ProductionServer:
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         """(status, headers with lower-case names, body) of one request."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            found = {name.lower(): value for name, value in response.getheaders()}
-            return response.status, found, response.read()
-        finally:
-            connection.close()
+        return request(self.port, method, path, body, headers)
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -148,3 +144,25 @@ class ProductionServer:
             if line.startswith("{"):
                 entries.append(json.loads(line))
         return entries
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers with lower-case names, body) of one request to 127.0.0.1:port."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        found: dict[str, str] = {}
+        for name, value in response.getheaders():  # repeated headers (Set-Cookie): one a line
+            key = name.lower()
+            found[key] = f"{found[key]}\n{value}" if key in found else value
+        return response.status, found, response.read()
+    finally:
+        connection.close()
