@@ -1,4 +1,4 @@
-"""The project's own views: the health check and the 500 page.
+"""The project's own views: the health check, the favicon and the 500 page.
 
 `/healthz`: is this process able to serve? The database answers a query and the search
 index opens and answers one. 200 with {"status": "ok", ...}, else 503 saying which part
@@ -8,8 +8,14 @@ import logging
 import time
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -52,6 +58,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "failing", "checks": checks, "ms": timings},
         status=200 if healthy else 503,
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:

@@ -212,6 +212,12 @@ class HardeningTests(TestCase):
         request.META.update(REMOTE_ADDR="203.0.113.9")  # not a trusted proxy: ignored
         self.assertEqual(client_ip(request), "203.0.113.9")
 
+    def test_favicon_ico_leads_to_the_icon(self):
+        response = self.client.get("/favicon.ico")
+        self.assertRedirects(
+            response, "/static/img/favicon.svg", status_code=301, fetch_redirect_response=False
+        )
+
     def test_healthz_checks_the_database_and_the_index(self):
         response = self.client.get("/healthz")
         self.assertEqual(response.status_code, 200)

@@ -2,6 +2,7 @@
 load their CSS and JS and the console stays free of errors (a CSP violation is one)."""
 
 import re
+import secrets
 from pathlib import Path
 
 from django.test import SimpleTestCase
@@ -23,10 +24,16 @@ class ProductionBrowserTests(SimpleTestCase):
             raise RuntimeError(f"Chromium not found at {CHROMIUM}: run `make chromium`")
         # Pages of one speech and parts of ten sentences, so that the seed debates are read
         # in pages and their long speeches in parts.
+        cls.password = secrets.token_urlsafe(16)
         cls.server = ProductionServer(
-            CHAMBER_DEBATE_PAGE_SPEECHES="1", CHAMBER_SPEECH_PART_SENTENCES="10"
+            CHAMBER_DEBATE_PAGE_SPEECHES="1",
+            CHAMBER_SPEECH_PART_SENTENCES="10",
+            DJANGO_SUPERUSER_PASSWORD=cls.password,
         )
         cls.server.start()
+        cls.server.manage(
+            "createsuperuser", "--noinput", "--username=clerk", "--email=c@example.org"
+        )
         try:
             cls.playwright = sync_playwright().start()
             cls.browser = cls.playwright.chromium.launch(
@@ -98,4 +105,20 @@ class ProductionBrowserTests(SimpleTestCase):
         expect(
             page.get_by_role("navigation", name="Parts of this speech", exact=True)
         ).to_contain_text("Part 3 of")
+        self.assertEqual(self.errors, [])
+
+    def test_the_admin_works_under_the_csp(self):
+        page = self.page
+        page.goto(self.server.url + "/admin/")
+        page.get_by_label("Username:").fill("clerk")
+        page.get_by_label("Password:").fill(self.password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/admin/$"))
+        for path, heading in (
+            ("/admin/debates/speech/", "Select speech to change"),
+            ("/admin/debates/speech/1/change/", "Change speech"),
+            ("/admin/debates/sourcefile/upload/", "Upload transcripts"),
+        ):
+            page.goto(self.server.url + path)
+            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
         self.assertEqual(self.errors, [])
