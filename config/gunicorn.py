@@ -14,7 +14,9 @@ os.environ.setdefault("DEBUG", "0")
 bind = os.environ.get("HOST", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = "sync"  # CPU-bound pages; the proxy in front buffers slow clients
-timeout = int(os.environ.get("WEB_TIMEOUT") or 60)  # an upload's confirmation may take a while
+# An upload's confirmation loads and indexes in the request: a ParlParse day into a 100k
+# index took 63 s under load (bench/load.py), past the 60 s this was first.
+timeout = int(os.environ.get("WEB_TIMEOUT") or 180)
 graceful_timeout = 30
 keepalive = 5
 # A worker is replaced after this many requests (with jitter, so not all at once): a slow
