@@ -309,8 +309,11 @@ class Upload(threading.Thread):
                 "POST", f"{upload}confirm/", {"token": token.group(1), "load": "1"}
             )
             self.timings["confirm"] = time.perf_counter() - started
+            if status != 200:
+                self.outcome = f"FAILED: the confirmation answered {status}"
+                return
             loaded = re.search(r"([\d,]+) speeches", html)
-            self.outcome = f"confirmed ({status}, {loaded.group(0) if loaded else 'loaded'})"
+            self.outcome = f"confirmed ({loaded.group(0) if loaded else 'loaded'})"
         except Exception as error:  # reported, not raised: the load goes on
             self.outcome = f"failed: {error!r}"
 
