@@ -44,7 +44,9 @@ def main() -> None:
 
     giant = load_giant(corpus, args.giant_mb, rng) if args.giant_mb else None
     db = sqlite3.connect(corpus / "bench.sqlite3")
-    parties = [r[0] for r in db.execute("SELECT DISTINCT party FROM debates_member")]
+    parties = [
+        r[0] for r in db.execute("SELECT DISTINCT party FROM debates_member WHERE party != ''")
+    ]
     members = [str(r[0]) for r in db.execute("SELECT id FROM debates_member LIMIT 50")]
     debates = [str(r[0]) for r in db.execute("SELECT id FROM debates_debate LIMIT 50")]
     busiest = db.execute(
@@ -68,7 +70,7 @@ def main() -> None:
     requests: dict[str, dict[str, str | list[str]]] = {
         "misspelt 8 words (suggested)": {"q": misspelt(8)},
         "misspelt 90 words (500 chars)": {"q": misspelt(90)[:500]},
-        "70 common words OR'd (500 chars)": {"q": many_or},
+        "70 common words OR'd (500 chars, refused)": {"q": many_or},
         "3 common words, every facet x many": {
             "q": "government minister house",
             "party": parties[:50],
@@ -79,7 +81,9 @@ def main() -> None:
         },
         "common word, last page, newest": {"q": "government", "page": "1000000", "sort": "newest"},
         "empty query, every facet, last page": {"page": "1000000"},
-        "phrase of 30 common words": {"q": '"' + " ".join(common * 5)[:480] + '"'},
+        "phrase of 30 common words (refused)": {"q": '"' + " ".join(common * 5)[:480] + '"'},
+        "phrase of 12 common words": {"q": '"' + " ".join((common * 2)[:12]) + '"'},
+        "20 common words OR'd": {"q": " OR ".join((common * 3)[:20])},
     }
     paths = {
         label: f"/search/?{urlencode(params, doseq=True)}" for label, params in requests.items()

@@ -6,7 +6,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
 from search import snippets
-from search.forms import SUGGEST_MAX_WORDS, SpeechSearchForm
+from search.forms import MAX_ALTERNATIVES, MAX_PHRASE_WORDS, SUGGEST_MAX_WORDS, SpeechSearchForm
 from search.query import parse
 from search.snippets import MAX_HIGHLIGHT_TERMS, Highlighter, highlighter_for
 from tests.factories import make_debate, make_speech
@@ -84,3 +84,23 @@ class SuggestionBoundsTests(TestCase):
         response = self.client.get(reverse("search:results"), {"q": " ".join(words)})
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, "Did you mean")
+
+
+class QueryBoundsTests(TestCase):
+    def test_a_long_phrase_is_refused_with_a_message(self):
+        words = " ".join(["government"] * MAX_PHRASE_WORDS)
+        self.assertTrue(SpeechSearchForm({"q": f'"{words}"'}).is_valid())
+        response = self.client.get(reverse("search:results"), {"q": f'"{words} minister"'})
+        self.assertContains(
+            response, f"A quoted phrase can have at most {MAX_PHRASE_WORDS} words.", status_code=400
+        )
+
+    def test_too_many_alternatives_are_refused_with_a_message(self):
+        words = [f"word{n}" for n in range(MAX_ALTERNATIVES + 1)]
+        self.assertTrue(SpeechSearchForm({"q": " OR ".join(words[:-1])}).is_valid())
+        response = self.client.get(reverse("search:results"), {"q": " OR ".join(words)})
+        self.assertContains(
+            response,
+            f"At most {MAX_ALTERNATIVES} words or phrases can be joined by OR.",
+            status_code=400,
+        )
