@@ -42,6 +42,19 @@ class HighlightBoundsTests(SimpleTestCase):
         self.assertTrue(highlighter.exhausted)
 
 
+class SnippetBoundsTests(SimpleTestCase):
+    def test_the_best_sentence_is_looked_for_in_the_first_part_of_a_speech(self):
+        filler = "Nothing to see in this sentence at all."
+        count = snippets.MAX_SNIPPET_CHARS // len(filler)
+        terms = parse("ceasefire").terms
+        early = snippets.snippet([filler] * (count - 5) + ["A ceasefire now."], terms)
+        self.assertTrue(early.matched)
+        self.assertEqual(early.sentence, count - 4)
+        late = snippets.snippet([filler] * (count + 5) + ["A ceasefire now."], terms)
+        self.assertFalse(late.matched)
+        self.assertEqual(late.sentence, 1)
+
+
 @override_settings(CHAMBER_SPEECH_PART_SENTENCES=100_000)  # whole speeches on the page
 class DebatePageHighlightBudgetTests(TestCase):
     def test_a_long_page_says_its_marks_stopped(self):
