@@ -79,7 +79,9 @@ class LayoutTests(SimpleTestCase):
         )
 
     def test_search_reads_the_models_but_not_ingestion_or_the_admin(self):
-        self.assertImportsOnly("search", ("debates.choices", "debates.models"))
+        # debates.signals: search subscribes to the writers' signals (it reads them; they
+        # know nothing of search).
+        self.assertImportsOnly("search", ("debates.choices", "debates.models", "debates.signals"))
 
     def test_config_stands_on_neither_app(self):
         # The production setup (middleware, logs, health check) is the project's own: it
