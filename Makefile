@@ -6,10 +6,19 @@ HOST ?= 127.0.0.1:8000
 CHROMIUM ?= /usr/bin/chromium
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run setup install chromium test test-postgres lint format clean
+.PHONY: run serve setup install chromium test test-postgres lint format clean
 
 run: setup
 	$(MANAGE) runserver $(HOST)
+
+# Production: DEBUG off unless asked, a SECRET_KEY required, migrations, static files
+# collected (compressed, hashed), then gunicorn (config/gunicorn.py) on $(HOST).
+serve: export DEBUG ?= 0
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (see the README, Deploying)" >&2; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	HOST=$(HOST) exec $(BIN)/gunicorn --config config/gunicorn.py config.wsgi
 
 setup: install
 	$(MANAGE) migrate --noinput

@@ -59,7 +59,9 @@ def start_django(workdir: str) -> None:
     a Whoosh index beside it, migrated, as the test client needs it."""
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
+    os.environ["STATIC_ROOT"] = f"{workdir}/static"  # DEBUG off: hashed names, collected below
     os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per request
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -73,6 +75,7 @@ def start_django(workdir: str) -> None:
         name = connection.settings_dict["NAME"]
         print(f"Using {connection.vendor} database {name}: it must be empty")
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     setup_test_environment()
 
 

@@ -52,7 +52,9 @@ def main():
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
     os.environ["CHAMBER_UPLOAD_DIR"] = f"{workdir}/uploads"
+    os.environ["STATIC_ROOT"] = f"{workdir}/static"  # DEBUG off: hashed names, collected below
     os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per request
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -69,6 +71,7 @@ def main():
     from debates.models import Speech
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     setup_test_environment()
     upload_url = reverse("admin:debates_sourcefile_upload")
     confirm_url = reverse("admin:debates_sourcefile_upload_confirm")

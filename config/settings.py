@@ -1,5 +1,6 @@
 """Chamber's settings: one file, every knob from the environment (see the README table)."""
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -105,18 +106,26 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "haystack",
+    "axes",  # admin login throttling (see "Production" below)
     "debates",
     "search",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets an id and one log line, and too large a body is refused
+    # before anything reads it.
+    "config.middleware.RequestLogMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything slower
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,7 +167,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 
 WHOOSH_PATH = env_path("WHOOSH_PATH", VAR_DIR / "whoosh")
 HAYSTACK_CONNECTIONS = {
@@ -186,11 +195,126 @@ CHAMBER_MAX_UPLOAD_FILES = env_int("CHAMBER_MAX_UPLOAD_FILES", 400)
 CHAMBER_UPLOAD_DIR = env_path("CHAMBER_UPLOAD_DIR", VAR_DIR / "uploads")
 # All the files of one upload together, uncompressed (a .zip is refused before it is inflated).
 CHAMBER_MAX_UPLOAD_BYTES = env_int("CHAMBER_MAX_UPLOAD_MB", 200) * 1_000_000
+# A debate page shows this many speeches; longer debates are read in pages.
+CHAMBER_DEBATE_PAGE_SPEECHES = env_int("CHAMBER_DEBATE_PAGE_SPEECHES", 200)
+# A speech longer than this many sentences is read in parts (its own page, `?part=2`); the
+# debate page shows its first part and links to the rest.
+CHAMBER_SPEECH_PART_SENTENCES = env_int("CHAMBER_SPEECH_PART_SENTENCES", 1000)
 # Django refuses a request with more files than this (400) before Chamber reads them.
 DATA_UPLOAD_MAX_NUMBER_FILES = CHAMBER_MAX_UPLOAD_FILES
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# -- Production: static files, HTTPS, headers, login throttling, logging -------------------
+
+# WhiteNoise serves the static files from gunicorn: `collectstatic` writes them compressed
+# (gzip, and Brotli if installed) under hashed names, which are cached for a year. Under
+# DEBUG (and in the tests) the plain storage serves them from the app folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_MAX_AGE = 60 * 60  # files without a hash in their name (the hashed ones: forever)
+# A file missing from the manifest (collectstatic not run since it was added, or a script
+# run with DEBUG off) is linked by its plain name rather than failing the page with a 500.
+WHITENOISE_MANIFEST_STRICT = False
+
+# HTTPS=1 once TLS is terminated in front (README "Deploying"): HSTS, the redirect to
+# https:// unless the proxy says the request was secure, and cookies sent over HTTPS only.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # The proxy sets this header (and must overwrite one sent by the client).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer may check over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# SecurityMiddleware's defaults stand: nosniff, Referrer-Policy same-origin,
+# Cross-Origin-Opener-Policy same-origin; and X-Frame-Options DENY.
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): the pages load their own CSS, JS and images only;
+# no inline scripts or styles, no frames, forms post to this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the admin's widgets draw a few data: icons
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The largest request body outside the admin's transcript upload (413 above it): search and
+# browsing are GET-only, and the admin's other forms are small.
+CHAMBER_MAX_REQUEST_BYTES = env_int("CHAMBER_MAX_REQUEST_KB", 1024) * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = CHAMBER_MAX_REQUEST_BYTES
+
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES (429, with a message); a success resets.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_VERBOSE = False  # our own log line says it (config.middleware)
+# The proxies whose X-Forwarded-For is believed (gunicorn reads the same variable).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Logging: one JSON object a line on stderr (config/logs.py): every request with its id,
+# status and duration, a warning above SLOW_REQUEST_MS, errors with their traceback.
+SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000)
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # The request line is chamber.request's (with the id and duration): Django's own
+        # 4xx warnings would say it twice. Its 5xx errors carry the traceback: kept.
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "chamber": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
+
+# Errors to Sentry too, when a DSN is given (no personal data is sent).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=0.0,
+        send_default_pii=False,
+    )
 
 TEST_RUNNER = "tests.runner.ChamberTestRunner"

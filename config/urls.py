@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .views import favicon, healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", include("search.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("", include("debates.urls")),
 ]
+handler500 = "config.views.server_error"

@@ -2,6 +2,7 @@
 them. The choices of the fields (House, DebateKind, SpeechKind, IdentifierScheme) are defined
 in `debates.choices`; only `debates.ingest` writes these rows (and the admin, by hand)."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -101,6 +102,12 @@ class DebateQuerySet(models.QuerySet):
     def with_speech_counts(self):
         return self.annotate(speech_count=models.Count("speeches"))
 
+    def with_last_position(self):
+        """`last_position`: the position of each debate's last speech (the debate page's
+        number of pages), read from the (debate, position) index in the same query."""
+        last = Speech.objects.filter(debate=models.OuterRef("pk")).order_by("-position")
+        return self.annotate(last_position=models.Subquery(last.values("position")[:1]))
+
     def sitting_before(self, date):
         """The last date before `date` with a debate, or None."""
         return self.filter(date__lt=date).order_by("-date").values_list("date", flat=True).first()
@@ -147,6 +154,21 @@ class Debate(models.Model):
 
     def get_absolute_url(self):
         return reverse("debates:detail", kwargs={"date": self.date, "slug": self.slug})
+
+    @staticmethod
+    def speeches_per_page() -> int:
+        """A debate of thousands of speeches is read in pages of this many, by position:
+        speech n is always on page (n - 1) // per page + 1, so every link can say where."""
+        return settings.CHAMBER_DEBATE_PAGE_SPEECHES
+
+    @classmethod
+    def page_of(cls, position: int) -> int:
+        """The page of the debate that holds the speech at `position`."""
+        return max(1, (position - 1) // cls.speeches_per_page() + 1)
+
+    def get_page_url(self, page: int) -> str:
+        url = self.get_absolute_url()
+        return url if page <= 1 else f"{url}?page={page}"
 
     @property
     def citation(self):
@@ -262,8 +284,28 @@ class Speech(models.Model):
         return f"s{self.position}"
 
     def get_debate_url(self):
-        """The speech in place in its debate page."""
-        return f"{self.debate.get_absolute_url()}#{self.anchor}"
+        """The speech in place in its debate, on the page that holds it."""
+        return f"{self.debate.get_page_url(Debate.page_of(self.position))}#{self.anchor}"
+
+    @staticmethod
+    def part_of(sentence: int) -> int:
+        """The part of a very long speech that holds its sentence number `sentence`: the
+        debate page shows part 1, the speech's own page any part (`?part=2`)."""
+        return max(1, (sentence - 1) // settings.CHAMBER_SPEECH_PART_SENTENCES + 1)
+
+    def get_sentence_url(self, sentence: int, query: str = "") -> str:
+        """Where sentence number `sentence` is read: in the debate page when it is in the
+        speech's first part, else on the speech's own page, at its part. `query` is added
+        (e.g. "highlight=gaza")."""
+        part = Speech.part_of(sentence)
+        if part == 1:
+            page = Debate.page_of(self.position)
+            params = "&".join(p for p in (f"page={page}" if page > 1 else "", query) if p)
+            url = self.debate.get_absolute_url()
+        else:
+            params = "&".join(p for p in (f"part={part}", query) if p)
+            url = self.get_absolute_url()
+        return f"{url}{'?' if params else ''}{params}#{self.anchor}-{sentence}"
 
     @cached_property
     def paragraphs(self) -> list[list[str]]:
@@ -280,6 +322,12 @@ class Speech(models.Model):
                 row.append((n, sentence))
             numbered.append(row)
         return numbered
+
+    @property
+    def parts(self) -> int:
+        """How many parts the speech is read in (1 unless it is very long)."""
+        last = self.numbered_paragraphs[-1][-1][0] if self.numbered_paragraphs else 0
+        return Speech.part_of(last) if last else 1
 
     @property
     def sentences(self) -> list[str]:

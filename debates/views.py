@@ -6,25 +6,32 @@ import calendar
 import datetime
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from search.snippets import highlighter_for
 
 from .models import Debate, Member, SourceFile, Speech
+from .words import plural
 
 LATEST_DEBATES = 10
 SPEECHES_PER_PAGE = 20
 MEMBERS_PER_PAGE = 100
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def home(request):
     debates = Debate.objects.all()
     counts = {
@@ -37,16 +44,20 @@ def home(request):
     return render(request, "debates/home.html", {"counts": counts, "latest": latest})
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def archive(request):
     """Every year and month that has a sitting, with its number of debates."""
     return render(request, "debates/debate_archive.html", {"years": _years(Debate.objects.all())})
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # read only, as the views below
 class SittingPeriodView(TemplateView):
     """A period of the archive (a year, a month, a day) and links to the nearest periods
     before and after it in which the House sat. Subclasses say what the period is."""
 
     pager_label = ""
+    http_method_names = ["get", "head"]  # read only: anything else is 405
 
     def period(self) -> tuple[datetime.date, datetime.date]:
         """The first and last day of the period; Http404 if there is no such period."""
@@ -127,18 +138,47 @@ class DayView(SittingPeriodView):
         return reverse("debates:day", kwargs={"date": date}), _long_date(date)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def debate_detail(request, date, slug):
     # The source file's name and address, not its bytes (a sitting day is about 1 MB).
     debates = Debate.objects.select_related("source_file").defer("source_file__raw")
-    debate = get_object_or_404(debates, date=date, slug=slug)
-    speeches = list(debate.speeches.select_related("member").order_by("position"))
+    debate = get_object_or_404(debates.with_last_position(), date=date, slug=slug)
+    # Pages hold a range of positions (Debate.page_of), so anchors land on a known page.
+    last = debate.last_position or 0
+    paginator = Paginator(range(1, last + 1), Debate.speeches_per_page())
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404(f"This debate has {plural(paginator.num_pages, 'page')}.") from None
+    positions = page.object_list
+    speeches = list(
+        debate.speeches.filter(position__gte=positions.start, position__lt=positions.stop)
+        .select_related("member")
+        .order_by("position")
+    )
+    if paginator.num_pages > 1:  # the contents list the sections of every page
+        headings = debate.speeches.exclude(heading="").order_by("position")
+        rows = headings.values_list("position", "heading")
+    else:
+        rows = [(speech.position, speech.heading) for speech in speeches if speech.heading]
+
+    # On one page a section is an anchor; across pages, the page's address and the anchor.
+    def section_url(position):
+        address = debate.get_page_url(Debate.page_of(position)) if paginator.num_pages > 1 else ""
+        return f"{address}#s{position}-section"
+
+    sections = [{"url": section_url(p), "heading": heading} for p, heading in rows]
     before, after = debate.get_previous(), debate.get_next()
     context = {
         "debate": debate,
         "speeches": speeches,
+        "page": page,
+        "canonical": debate.get_page_url(page.number),
+        "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
         # Section headings (h2) put the speakers' headings a level down.
-        "sections": [speech for speech in speeches if speech.heading],
-        "speaker_level": 3 if any(speech.heading for speech in speeches) else 2,
+        "sections": sections,
+        "speaker_level": 3 if sections else 2,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Debates",
@@ -149,6 +189,8 @@ def debate_detail(request, date, slug):
     return render(request, "debates/debate_detail.html", context)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def speech_detail(request, date, slug, position):
     speech = get_object_or_404(
         Speech.objects.with_context(), debate__date=date, debate__slug=slug, position=position
@@ -164,9 +206,16 @@ def speech_detail(request, date, slug, position):
         kwargs = {"date": debate.date, "slug": debate.slug, "position": position}
         return reverse("debates:speech", kwargs=kwargs)
 
+    parts = Paginator(range(speech.parts), 1)  # a very long speech is read in parts
+    try:
+        part = parts.page(request.GET.get("part") or 1)
+    except InvalidPage:
+        raise Http404(f"This speech has {plural(parts.num_pages, 'part')}.") from None
     context = {
         "speech": speech,
         "debate": debate,
+        "part": part,
+        "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
         "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Speeches in this debate",
@@ -177,6 +226,8 @@ def speech_detail(request, date, slug, position):
     return render(request, "debates/speech_detail.html", context)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def record(request, reference):
     """The speech or debate an official id names, by a permanent redirect: ids outlive our
     URLs (a debate renamed gets a new slug; its id stays)."""
@@ -189,12 +240,16 @@ def record(request, reference):
     raise Http404(f"No speech or debate has the id {reference!r}.")
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def member_list(request):
     members = Member.objects.with_speech_counts().order_by("sort_name", "name")
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "debates/member_list.html", {"page": page})
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def member_detail(request, slug):
     member = get_object_or_404(Member, slug=slug)
     speeches = Speech.objects.filter(member=member).with_context().newest_first()
@@ -228,6 +283,8 @@ def _long_date(date):
     return f"{date:%A} {date.day} {date:%B %Y}"
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 @staff_member_required
 def source_file(request, sha256):
     source = get_object_or_404(SourceFile, sha256=sha256)

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 RESULTS_PER_PAGE = 20
 # Below this many results a query may be misspelt, and a suggestion is worth its cost.
 SUGGEST_BELOW = 5
+# The spelling suggester's cost grows with every word it is given (4.4 s of CPU for a
+# misspelt 90-word query at 30k speeches): longer queries get no suggestion.
+SUGGEST_MAX_WORDS = 8
+# Bounds on what one query may ask of the engine (bench/worst.py at 100k speeches: a quoted
+# phrase of 30 common words took 3.7 s, 70 words joined by OR 1.1 s).
+MAX_PHRASE_WORDS = 12
+MAX_ALTERNATIVES = 20
 EARLIEST, LATEST = datetime.date(1800, 1, 1), datetime.date(2199, 12, 31)
 SORTS = {"relevance": None, "newest": "-date", "oldest": "date"}
 
@@ -142,7 +149,12 @@ class SpeechSearchForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The “to” date is before the “from” date.")
-        cleaned["parsed"] = parse(cleaned.get("q") or "")
+        parsed = cleaned["parsed"] = parse(cleaned.get("q") or "")
+        terms = [*parsed.terms, *parsed.excluded, *(term for _, term, _ in parsed.fields)]
+        if any(len(term.text.split()) > MAX_PHRASE_WORDS for term in terms):
+            self.add_error("q", f"A quoted phrase can have at most {MAX_PHRASE_WORDS} words.")
+        if any(len(group) > MAX_ALTERNATIVES for group in parsed.groups):
+            self.add_error("q", f"At most {MAX_ALTERNATIVES} words or phrases can be joined by OR.")
         return cleaned
 
     @property
@@ -193,7 +205,7 @@ class SpeechSearchForm(forms.Form):
             sort=sort,
             notices=list(parsed.notices),
         )
-        if total < SUGGEST_BELOW and words_of(parsed):
+        if total < SUGGEST_BELOW and 0 < len(words_of(parsed)) <= SUGGEST_MAX_WORDS:
             outcome.suggestion = self._suggestion(parsed, selections, total)
         return outcome
 

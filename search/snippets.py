@@ -18,6 +18,16 @@ from .analysis import spans, stems
 from .query import MAX_QUERY_LENGTH, Term, clean_text, parse
 
 MAX_WORDS = 60
+# The most words and phrases marked at once: marking costs one pass over the text whatever
+# the number, but each term costs a comparison wherever its first word occurs.
+MAX_HIGHLIGHT_TERMS = 20
+# The most text one Highlighter marks (a page of a debate, say): analysing text costs about
+# a microsecond a character, so a page's marks stop after this much and the rest reads
+# unmarked (`Highlighter.exhausted` says so). 200 speeches of 1,000 characters fit.
+MAX_HIGHLIGHT_CHARS = 200_000
+# A search result's best sentence is looked for in the speech's first this many characters:
+# a result page analyses at most 20 of them (a 19.5 MB speech among the results took 12 s).
+MAX_SNIPPET_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -33,14 +43,27 @@ class Highlighter:
     order, as one mark."""
 
     def __init__(self, terms: list[Term], query: str = ""):
-        self.wanted = [words for words in (stems(term.text) for term in terms) if words]
+        wanted = [words for words in (stems(term.text) for term in terms) if words]
+        self.wanted = wanted[:MAX_HIGHLIGHT_TERMS]
+        # Terms by their first stem: one dictionary look-up per word of the text.
+        self.starting: dict[str, list[tuple[int, list[str]]]] = {}
+        for index, words in enumerate(self.wanted):
+            self.starting.setdefault(words[0], []).append((index, words))
         self.query = query  # as typed, cleaned: for telling people what is marked
+        self.budget = MAX_HIGHLIGHT_CHARS
+        self.exhausted = False  # the budget ran out: later text was left unmarked
 
     def __bool__(self) -> bool:
         return bool(self.wanted)
 
     def mark(self, text: str) -> SafeString:
-        """All of `text`, escaped, with the matches wrapped in <mark>."""
+        """All of `text`, escaped, with the matches wrapped in <mark>; only escaped once
+        MAX_HIGHLIGHT_CHARS have been marked."""
+        if self.budget < len(text):
+            self.budget = 0
+            self.exhausted = True
+            return escape(text)
+        self.budget -= len(text)
         return _render(text, self.marks(text)[0], max_words=None)
 
     def marks(self, sentence: str) -> tuple[list[tuple[int, int]], set[int]]:
@@ -48,9 +71,9 @@ class Highlighter:
         tokens = spans(sentence)
         words = [stem for stem, _, _ in tokens]
         marks, found = [], set()
-        for index, term in enumerate(self.wanted):
-            size = len(term)
-            for start in range(len(words) - size + 1):
+        for start, word in enumerate(words):
+            for index, term in self.starting.get(word, ()):
+                size = len(term)
                 if words[start : start + size] == term:
                     marks.append((tokens[start][1], tokens[start + size - 1][2]))
                     found.add(index)
@@ -64,9 +87,14 @@ def highlighter_for(text: str) -> Highlighter | None:
 
 
 def snippet(sentences: list[str], terms: list[Term]) -> Snippet:
+    """The best sentence among the first MAX_SNIPPET_CHARS characters of the speech."""
     highlighter = Highlighter(terms)
     best, best_score, best_marks = 0, (0, 0), []
+    budget = MAX_SNIPPET_CHARS
     for number, sentence in enumerate(sentences):
+        budget -= len(sentence)
+        if budget < 0 and number:
+            break
         marks, found = highlighter.marks(sentence)
         score = (len(found), len(marks))
         if score > best_score:

@@ -4,6 +4,8 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from debates.choices import House
 from debates.models import Debate, Member
@@ -49,6 +51,8 @@ class FacetGroup:
         return max((option.count for option in self.options), default=0)
 
 
+@csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
+@require_safe
 def results(request: HttpRequest) -> HttpResponse:
     form = SpeechSearchForm(request.GET)
     if not form.is_valid():
@@ -57,15 +61,23 @@ def results(request: HttpRequest) -> HttpResponse:
     page = outcome.page
     terms = outcome.parsed.terms
     # The debate page marks the same words: ?highlight=ceasefire "humanitarian pause"
-    marks = f"?{urlencode({'highlight': highlight_text(outcome.parsed)})}" if terms else ""
+    marks = {"highlight": highlight_text(outcome.parsed)} if terms else {}
     hits = []
     for result in page:
         speech = result.object
         if speech is None:  # deleted since it was indexed: never shown
             continue
         found = snippet(speech.sentences, terms)
-        anchor = f"{speech.anchor}-{found.sentence}" if found.matched else speech.anchor
-        url = f"{speech.debate.get_absolute_url()}{marks}#{anchor}"
+        # The sentence where it is read (the page of a long debate, the part of a very long
+        # speech), with the words to mark; or the speech in its debate.
+        if found.matched:
+            url = speech.get_sentence_url(found.sentence, urlencode(marks))
+        else:
+            number = Debate.page_of(speech.position)
+            params = urlencode({**({"page": number} if number > 1 else {}), **marks})
+            url = (
+                f"{speech.debate.get_absolute_url()}{'?' if params else ''}{params}#{speech.anchor}"
+            )
         hits.append({"speech": speech, "snippet": found, "url": url})
     groups = facet_groups(request, form, outcome.facet_counts)
     context = {

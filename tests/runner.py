@@ -1,5 +1,6 @@
 """The test runner: Django's, with a real Whoosh index in a temporary directory."""
 
+import logging
 import shutil
 import tempfile
 
@@ -15,6 +16,10 @@ class ChamberTestRunner(DiscoverRunner):
         settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = self.whoosh_path
         connections.connections_info["default"]["PATH"] = self.whoosh_path
         connections.reload("default")
+        # One log line per request would bury the test output: only slow requests and
+        # errors are shown (tests that read the request log use assertLogs).
+        logging.getLogger("chamber.request").setLevel(logging.WARNING)
+        logging.getLogger("axes").setLevel(logging.ERROR)  # the lockout tests' warnings
 
     def teardown_test_environment(self, **kwargs):
         shutil.rmtree(self.whoosh_path, ignore_errors=True)

@@ -90,6 +90,11 @@ class LayoutTests(SimpleTestCase):
             "search", ("debates.choices", "debates.models", "debates.signals", "debates.words")
         )
 
+    def test_config_stands_on_neither_app(self):
+        # The production setup (middleware, logs, health check) is the project's own: it
+        # reads Haystack, not `search` or `debates` (urls.py names them by string).
+        self.assertImportsOnly("config", ())
+
     def test_the_commands_are_thin(self):
         commands = sorted((ROOT / "debates" / "management" / "commands").glob("[!_]*.py"))
         self.assertGreaterEqual(len(commands), 2)

@@ -1,4 +1,7 @@
 from django import template
+from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from debates import signals, words
 
@@ -26,3 +29,28 @@ def write_status():
     """What follows the writes (the search index) says of how far behind it is, for the
     admin: one module each. Nothing when no app follows them."""
     return {"notices": signals.status(sender=None)}
+
+
+@register.simple_tag
+def speech_text(speech, highlighter=None, part=1) -> SafeString:
+    """A speech's paragraphs, each sentence in a span with its anchor and link (#s2-3), the
+    words of a search marked by `highlighter` (anything with `.mark(text)`, see
+    search.snippets). Built here rather than in a template loop: a page of a few hundred
+    speeches holds thousands of sentences, and the loop cost most of the page's time."""
+    anchor, position = speech.anchor, speech.position
+    size = settings.CHAMBER_SPEECH_PART_SENTENCES
+    first, last = (part - 1) * size + 1, part * size  # a very long speech is read in parts
+    paragraphs = []
+    for whole in speech.numbered_paragraphs:
+        if whole[-1][0] < first or whole[0][0] > last:
+            continue
+        paragraph = [(number, sentence) for number, sentence in whole if first <= number <= last]
+        sentences = [
+            f'<span class="sentence" id="{anchor}-{number}"><a class="sentence__link"'
+            f' href="#{anchor}-{number}" title="Link to this sentence"'
+            f' aria-label="Sentence {number} of speech {position}">{number}</a>'
+            f" {highlighter.mark(sentence) if highlighter else escape(sentence)}</span>"
+            for number, sentence in paragraph
+        ]
+        paragraphs.append(f"<p>{' '.join(sentences)}</p>")
+    return mark_safe("\n".join(paragraphs))  # every piece of text above is escaped
