@@ -20,8 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from search.snippets import highlighter_for
-
 from .models import Debate, Member, SourceFile, Speech
 from .words import plural
 
@@ -179,7 +177,6 @@ def debate_detail(request, date, slug):
         # Section headings (h2) put the speakers' headings a level down.
         "sections": sections,
         "speaker_level": 3 if sections else 2,
-        "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Debates",
             before and (before.get_absolute_url(), f"{before.title}, {_long_date(before.date)}"),
@@ -216,7 +213,6 @@ def speech_detail(request, date, slug, position):
         "debate": debate,
         "part": part,
         "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
-        "highlighter": highlighter_for(request.GET.get("highlight", "")),
         "pager": _pager(
             "Speeches in this debate",
             position - 1 in positions and (url(position - 1), "Previous speech"),
