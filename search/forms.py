@@ -154,7 +154,36 @@ class SpeechSearchForm(forms.Form):
         data = self.cleaned_data
         return bool(data.get("date_from") or data.get("date_to") or any(self.selections.values()))
 
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The selections and dates of this search, as plain values (what an export is
+        stamped with, and what the API echoes back)."""
+        data = self.cleaned_data
+        dates = {
+            name: data[name].isoformat() for name in ("date_from", "date_to") if data.get(name)
+        }
+        return {**{name: values for name, values in self.selections.items() if values}, **dates}
+
     # -- Searching -------------------------------------------------------------------
+
+    def filtered(self, sort: str | None = None) -> SearchQuerySet:
+        """The whole search, filtered and sorted, without facets or paging: what exports and
+        feeds read in slices (`sort` overrides the form's, e.g. "newest" for a feed)."""
+        parsed = self.cleaned_data["parsed"]
+        sort = sort or self.cleaned_data.get("sort") or ("relevance" if parsed.groups else "newest")
+        results = self._narrowed(self._base(parsed), self.selections)
+        return results.order_by(SORTS[sort]) if SORTS[sort] else results
+
+    def counts_by(self, *facets: str) -> tuple[int, dict[str, dict[str, int]]]:
+        """How many speeches this search finds, and how many for each value of the facets
+        named (`year`, `month`, `member`, `party`...), in one query: counted by the index
+        from its exact fields, never by reading rows."""
+        results = self._narrowed(self._base(self.cleaned_data["parsed"]), self.selections)
+        for name in facets:
+            results = results.facet(name)
+        total = _fill_page(results, 1, per_page=1)
+        fields = _field_counts(results)
+        return total, {name: dict(fields.get(name, [])) for name in facets}
 
     def search(self, page: str | int | None = None) -> SearchOutcome:
         parsed = self.cleaned_data["parsed"]
