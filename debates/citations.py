@@ -65,7 +65,11 @@ def cite(speech: Speech, url: str, accessed: datetime.date | None = None) -> Cit
     return Citation(short=short, oscola=oscola, bibtex=bibtex, url=url, column=column)
 
 
+_BIBTEX_SPECIAL = str.maketrans(
+    {"\\": r"\textbackslash{}", **{char: f"\\{char}" for char in "{}&%$#_"}}
+)
+
+
 def _bibtex_escape(value: str) -> str:
-    """Braces balanced and TeX's special characters escaped, so any title is safe."""
-    value = re.sub(r"([\\{}])", r"\\\1", value)  # noqa: RUF039 (a character class)
-    return re.sub(r"([&%$#_])", r"\\\1", value)
+    """TeX's special characters escaped (braces too), so that any title is safe."""
+    return value.translate(_BIBTEX_SPECIAL)

@@ -164,13 +164,19 @@ class SpeechSearchForm(forms.Form):
         }
         return {**{name: values for name, values in self.selections.items() if values}, **dates}
 
+    @property
+    def sort(self) -> str:
+        """The order asked for, or the default: best match for words, else newest first."""
+        chosen: str = self.cleaned_data.get("sort") or ""
+        return chosen or ("relevance" if self.cleaned_data["parsed"].groups else "newest")
+
     # -- Searching -------------------------------------------------------------------
 
     def filtered(self, sort: str | None = None) -> SearchQuerySet:
         """The whole search, filtered and sorted, without facets or paging: what exports and
         feeds read in slices (`sort` overrides the form's, e.g. "newest" for a feed)."""
         parsed = self.cleaned_data["parsed"]
-        sort = sort or self.cleaned_data.get("sort") or ("relevance" if parsed.groups else "newest")
+        sort = sort or self.sort
         results = self._narrowed(self._base(parsed), self.selections)
         return results.order_by(SORTS[sort]) if SORTS[sort] else results
 
@@ -187,7 +193,7 @@ class SpeechSearchForm(forms.Form):
 
     def search(self, page: str | int | None = None) -> SearchOutcome:
         parsed = self.cleaned_data["parsed"]
-        sort = self.cleaned_data.get("sort") or ("relevance" if parsed.groups else "newest")
+        sort = self.sort
         base = self._base(parsed)
         selections = self.selections
         results = self._narrowed(base, selections).load_all()
