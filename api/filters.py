@@ -8,7 +8,7 @@ from debates.choices import DebateKind, House
 from debates.models import Debate, Member
 
 
-class DebateFilter(django_filters.FilterSet):
+class DebateFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     date_from = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label="On or after this day (YYYY-MM-DD)."
     )
@@ -29,7 +29,7 @@ class DebateFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     house = django_filters.ChoiceFilter(choices=House.choices)
     party = django_filters.CharFilter(label="Party, exactly as the member list gives it.")
 

@@ -185,7 +185,7 @@ class DebateDetailSerializer(DebateSerializer):
 
 class FacetValueSerializer(serializers.Serializer[Any]):
     value = serializers.CharField(help_text="What to pass back as the facet's parameter.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     count = serializers.IntegerField()
 
 

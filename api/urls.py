@@ -1,5 +1,5 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import errors, views
@@ -11,7 +11,7 @@ router.register("members", views.MemberViewSet, basename="member")
 
 app_name = "api"
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(

@@ -103,7 +103,9 @@ class SpeechViewSet(viewsets.ReadOnlyModelViewSet[Speech]):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = SpeechSearchForm(request.query_params)
         if not form.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+            raise ValidationError(
+                {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+            )
         asked = request.query_params.get("page", "1")
         if not asked.isdigit() or int(asked) < 1:
             raise ValidationError({"page": ["A page is a whole number from 1."]})

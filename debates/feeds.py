@@ -3,9 +3,10 @@
 row's id, so it stays the same when a title, and with it the address, changes."""
 
 import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -29,8 +30,10 @@ class SpeechEntries(Feed):
 
     feed_type = Atom1Feed
 
-    def __call__(self, request, *args, **kwargs):
-        self.request = request
+    request: HttpRequest
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.request = request  # the entries' ids name the site's host
         return super().__call__(request, *args, **kwargs)
 
     def item_title(self, speech: Speech) -> str:
@@ -85,8 +88,10 @@ class DebatesFeed(Feed):
     subtitle = "The newest debates in the record."
     item_guid_is_permalink = False
 
-    def __call__(self, request, *args, **kwargs):
-        self.request = request
+    request: HttpRequest
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.request = request  # the entries' ids name the site's host
         return super().__call__(request, *args, **kwargs)
 
     def link(self) -> str:
@@ -101,7 +106,7 @@ class DebatesFeed(Feed):
     def item_title(self, debate: Debate) -> str:
         return f"{debate.title}, {debate.citation}"
 
-    def item_description(self, debate: Debate) -> str:
+    def item_description(self, debate) -> str:  # with its speech_count
         return f"{debate.get_kind_display()} in the {debate.get_house_display()}: " + (
             f"{debate.speech_count} speeches."
         )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,7 +43,7 @@ def stamp(request: HttpRequest, form: SpeechSearchForm, found: int) -> dict[str,
     return {
         "query": form.cleaned_data["q"],
         "filters": form.filters,
-        "sort": form.sort,
+        "sort": form.order,
         "run_at": timezone.now().isoformat(timespec="seconds"),
         "found": found,
         "rows": min(found, limit),
@@ -90,20 +90,19 @@ def row(request: HttpRequest, speech: Speech, accessed: datetime.date) -> dict[s
     }
 
 
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponseBase:
     return _export(request, "csv")
 
 
-def export_jsonl(request: HttpRequest) -> HttpResponse:
+def export_jsonl(request: HttpRequest) -> HttpResponseBase:
     return _export(request, "jsonl")
 
 
-def _export(request: HttpRequest, kind: str) -> HttpResponse:
+def _export(request: HttpRequest, kind: str) -> HttpResponseBase:
     form = SpeechSearchForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponse(
-            f"This search cannot be exported: {problems}\n",
+            f"This search cannot be exported: {form.problems}\n",
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -134,9 +133,9 @@ def _csv_lines(header: dict[str, Any], rows: Iterator[dict[str, str]]) -> Iterat
         text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
         yield f"# {key}: {' '.join(text.split())}\n"
     writer = csv.DictWriter(_Line(), fieldnames=COLUMNS)
-    yield writer.writeheader()  # type: ignore[func-returns-value]  # _Line returns the line
+    yield str(writer.writeheader())  # _Line.write returns the line, and so do these
     for values in rows:
-        yield writer.writerow(values)
+        yield str(writer.writerow(values))
 
 
 def _jsonl_lines(header: dict[str, Any], rows: Iterator[dict[str, str]]) -> Iterator[str]:

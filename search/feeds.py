@@ -13,13 +13,12 @@ from debates.models import Speech
 from .forms import SpeechSearchForm
 
 
-class SearchFeed(SpeechEntries):  # type: ignore[misc]  # debates.feeds is not strictly typed
+class SearchFeed(SpeechEntries):
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = SpeechSearchForm(request.GET)
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponse(
-                f"There is no feed for this search: {problems}\n",
+                f"There is no feed for this search: {form.problems}\n",
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
@@ -34,7 +33,7 @@ class SearchFeed(SpeechEntries):  # type: ignore[misc]  # debates.feeds is not s
         return query.urlencode()
 
     def title(self) -> str:
-        words = self.form.cleaned_data["q"]
+        words: str = self.form.cleaned_data["q"]
         return f"Speeches matching “{words}” · Chamber" if words else "New speeches · Chamber"
 
     def subtitle(self) -> str:

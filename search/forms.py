@@ -155,6 +155,14 @@ class SpeechSearchForm(forms.Form):
         return bool(data.get("date_from") or data.get("date_to") or any(self.selections.values()))
 
     @property
+    def problems(self) -> str:
+        """Every error of the form in one line: for answers that are not a page."""
+        return "; ".join(
+            f"{name}: {' '.join(str(message) for message in errors)}"
+            for name, errors in self.errors.items()
+        )
+
+    @property
     def filters(self) -> dict[str, Any]:
         """The selections and dates of this search, as plain values (what an export is
         stamped with, and what the API echoes back)."""
@@ -165,7 +173,7 @@ class SpeechSearchForm(forms.Form):
         return {**{name: values for name, values in self.selections.items() if values}, **dates}
 
     @property
-    def sort(self) -> str:
+    def order(self) -> str:
         """The order asked for, or the default: best match for words, else newest first."""
         chosen: str = self.cleaned_data.get("sort") or ""
         return chosen or ("relevance" if self.cleaned_data["parsed"].groups else "newest")
@@ -176,7 +184,7 @@ class SpeechSearchForm(forms.Form):
         """The whole search, filtered and sorted, without facets or paging: what exports and
         feeds read in slices (`sort` overrides the form's, e.g. "newest" for a feed)."""
         parsed = self.cleaned_data["parsed"]
-        sort = sort or self.sort
+        sort = sort or self.order
         results = self._narrowed(self._base(parsed), self.selections)
         return results.order_by(SORTS[sort]) if SORTS[sort] else results
 
@@ -193,7 +201,7 @@ class SpeechSearchForm(forms.Form):
 
     def search(self, page: str | int | None = None) -> SearchOutcome:
         parsed = self.cleaned_data["parsed"]
-        sort = self.sort
+        sort = self.order
         base = self._base(parsed)
         selections = self.selections
         results = self._narrowed(base, selections).load_all()

@@ -7,7 +7,7 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -148,7 +148,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             {
                 "term": term,
                 "search_url": _search_url(form),
-                "speakers_url": f"{reverse('trends:speakers')}?{form.data.urlencode()}",
+                "speakers_url": f"{reverse('trends:speakers')}?{_data(form).urlencode()}",
             }
             for term, form in zip(trend.terms, term_forms, strict=True)
         ]
@@ -238,7 +238,11 @@ def _narrowed(query: QueryDict, name: str, value: str) -> str:
     return f"{reverse('search:results')}?{data.urlencode()}"
 
 
+def _data(form: SpeechSearchForm) -> QueryDict:
+    return cast(QueryDict, form.data)  # every form here is made from a QueryDict
+
+
 def _search_url(form: SpeechSearchForm) -> str:
-    data = form.data.copy()
+    data = _data(form).copy()
     data.pop("period", None)
     return f"{reverse('search:results')}?{data.urlencode()}"
