@@ -60,7 +60,12 @@ def cite(speech: Speech, url: str, accessed: datetime.date | None = None) -> Cit
         "note": f"Accessed {accessed_text}",
     }
     key = f"{debate.get_house_display().split()[-1].lower()}{debate.date:%Y%m%d}s{speech.pk}"
-    lines = [f"  {name} = {{{_bibtex_escape(value)}}}," for name, value in fields.items() if value]
+    # A url is read verbatim (the url package): escaping its "#" would break the link.
+    lines = [
+        f"  {name} = {{{value if name == 'url' else _bibtex_escape(value)}}},"
+        for name, value in fields.items()
+        if value
+    ]
     bibtex = "\n".join([f"@misc{{{key},", *lines, "}"])
     return Citation(short=short, oscola=oscola, bibtex=bibtex, url=url, column=column)
 
