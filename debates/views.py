@@ -179,6 +179,7 @@ def speech_detail(request, date, slug, position):
         "speech": speech,
         "debate": debate,
         "sentence": sentence and int(sentence),
+        "cite_heading": f"Cite sentence {int(sentence)}" if sentence else "Cite this speech",
         "citation": citation,
         "citation_forms": [
             ("short", "Official form", citation.short, 1),
