@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS_CSV = ROOT / "fixtures" / "members" / "commons_mps_2024-05-28.csv"
@@ -159,27 +160,22 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run(args, workdir):
-    sys.path.insert(0, str(ROOT))
-    from bench.browse import sentence_pool, start_django, transcript
-
-    start_django(workdir)
-    whoosh_path = os.environ["WHOOSH_PATH"]
+def build_corpus(args, whoosh_path):
+    """Load --speeches speeches as sitting days through `load_file` (timing the index's
+    share), give them the 650 MPs as speakers, rebuild the index, then load one more day.
+    Django must be set up (`bench.browse.start_django`). bench/api.py builds its corpus
+    here too. Returns the corpus and the figures, by name."""
     from contextlib import nullcontext
 
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Count
-    from django.test import Client
     from django.utils.text import slugify
     from haystack import connections
 
+    from bench.browse import sentence_pool, transcript
     from debates.ingest.importers.transcript import DebateMetadata
     from debates.ingest.loading import load_file
     from debates.models import Debate, Member, Speech
     from search import indexing
-    from search.analysis import stems
-    from search.forms import SpeechSearchForm
 
     rng = random.Random(args.seed)
     pool = [s for s in sentence_pool() if s[0].isupper() and not JOINS_NEXT.search(s)]
@@ -285,6 +281,52 @@ def run(args, workdir):
         _, day_segments = index_shape(whoosh_path)
     finally:
         indexing.sync, backend_class.write = sync, write
+    return SimpleNamespace(
+        rng=rng,
+        pool=pool,
+        days=days,
+        speeches=speeches,
+        members=members,
+        dates=dates,
+        loaded=loaded,
+        load_seconds=load_seconds,
+        load_segments=load_segments,
+        rebuild_seconds=rebuild_seconds,
+        size_mb=size_mb,
+        segments=segments,
+        day=day,
+        day_seconds=day_seconds,
+        day_spent=day_spent,
+        day_segments=day_segments,
+    )
+
+
+def run(args, workdir):
+    sys.path.insert(0, str(ROOT))
+    from bench.browse import start_django
+
+    start_django(workdir)
+    whoosh_path = os.environ["WHOOSH_PATH"]
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+
+    from debates.models import Speech
+    from search.analysis import stems
+    from search.forms import SpeechSearchForm
+
+    corpus = build_corpus(args, whoosh_path)
+    pool, days, speeches, members, dates = (
+        corpus.pool,
+        corpus.days,
+        corpus.speeches,
+        corpus.members,
+        corpus.dates,
+    )
+    loaded, load_seconds, load_segments = corpus.loaded, corpus.load_seconds, corpus.load_segments
+    rebuild_seconds, size_mb, segments = corpus.rebuild_seconds, corpus.size_mb, corpus.segments
+    day, day_seconds = corpus.day, corpus.day_seconds
+    day_spent, day_segments = corpus.day_spent, corpus.day_segments
 
     # The query mix: words and facet values that exist in this corpus. The rare word's stem
     # is in three pool sentences (a few speeches; a word in only one is often misspelt).
