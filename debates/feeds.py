@@ -33,7 +33,9 @@ class SpeechEntries(Feed):
     request: HttpRequest
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.request = request  # the entries' ids name the site's host
+        # The entries' ids name the site's host. Each request gets its own feed object (the
+        # views below), so keeping the request on it is safe under threads.
+        self.request = request
         return super().__call__(request, *args, **kwargs)
 
     def item_title(self, speech: Speech) -> str:
@@ -91,7 +93,7 @@ class DebatesFeed(Feed):
     request: HttpRequest
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.request = request  # the entries' ids name the site's host
+        self.request = request  # as in SpeechEntries
         return super().__call__(request, *args, **kwargs)
 
     def link(self) -> str:
@@ -119,3 +121,11 @@ class DebatesFeed(Feed):
 
     def item_updateddate(self, debate: Debate) -> datetime.datetime:
         return debate.created_at
+
+
+def member_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return MemberSpeechesFeed()(request, slug=slug)
+
+
+def debates_feed(request: HttpRequest) -> HttpResponse:
+    return DebatesFeed()(request)

@@ -52,3 +52,8 @@ class SearchFeed(SpeechEntries):
         ids = [int(result.pk) for result in results]
         loaded = Speech.objects.with_context().in_bulk(ids)
         return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def search_feed(request: HttpRequest) -> HttpResponse:
+    """A feed object per request: it keeps the request and the form while it writes."""
+    return SearchFeed()(request)

@@ -5,7 +5,7 @@ from . import exports, feeds, trends, views
 app_name = "search"
 urlpatterns = [
     path("", views.results, name="results"),
-    path("feed/", feeds.SearchFeed(), name="feed"),
+    path("feed/", feeds.search_feed, name="feed"),
     path("export.csv", exports.export_csv, name="export-csv"),
     path("export.jsonl", exports.export_jsonl, name="export-jsonl"),
 ]
