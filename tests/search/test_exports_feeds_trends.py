@@ -139,7 +139,9 @@ class FeedTests(SearchDataMixin, IndexTestCase):
 
 
 def table_rows(html: str) -> list[list[str]]:
-    tbody = re.search(r"<tbody>(.*?)</tbody>", html, re.S)[1]
+    found = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    assert found, "no table"
+    tbody = found[1]
     return [
         [
             re.sub(r"<.*?>", "", cell).replace(",", "")
