@@ -13,12 +13,9 @@ stream it all, the Python memory allocated at its peak, and the same for a tenth
 flat memory means the two peaks are alike). Nothing here is a test: it prints figures.
 """
 
-import argparse
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -27,26 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--speeches", type=int, default=10_000)
-    parser.add_argument("--per-day", type=int, default=500, help="speeches per sitting day")
-    parser.add_argument("--repeats", type=int, default=30, help="timed runs per request")
-    parser.add_argument("--export-rows", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--batched", action="store_true", help="index the load in batches, as load_transcripts"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.search import corpus_parser, in_temporary_folder
 
-    workdir = tempfile.mkdtemp(prefix="chamber-api-bench-")
-    try:
-        run(args, workdir)
-    finally:
-        if args.keep:
-            print(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    parser = corpus_parser(__doc__)
+    parser.add_argument("--export-rows", type=int, default=10_000)
+    in_temporary_folder(run, parser.parse_args(), "chamber-api-bench-")
 
 
 def run(args, workdir):

@@ -138,8 +138,9 @@ def index_shape(path):
     return size / 1e6, segments
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def corpus_parser(doc):
+    """The options of a bench on `build_corpus`'s corpus (bench/api.py adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--speeches", type=int, default=10_000)
     parser.add_argument("--per-day", type=int, default=500, help="speeches per sitting day")
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per query")
@@ -148,9 +149,12 @@ def main():
         "--batched", action="store_true", help="index the load in batches, as load_transcripts"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args()
+    return parser
 
-    workdir = tempfile.mkdtemp(prefix="chamber-search-bench-")
+
+def in_temporary_folder(run, args, prefix):
+    """run(args, folder) in a new temporary folder, removed afterwards unless --keep."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
     try:
         run(args, workdir)
     finally:
@@ -158,6 +162,10 @@ def main():
             print(f"Kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    in_temporary_folder(run, corpus_parser(__doc__).parse_args(), "chamber-search-bench-")
 
 
 def build_corpus(args, whoosh_path):

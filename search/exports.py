@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from debates.citations import cite
 from debates.models import Speech
 
 from .forms import SpeechSearchForm
+from .views import refused
 
 # Speeches read from the index and the database at a time: memory stays flat however many.
 CHUNK = 500
@@ -101,11 +102,7 @@ def export_jsonl(request: HttpRequest) -> HttpResponseBase:
 def _export(request: HttpRequest, kind: str) -> HttpResponseBase:
     form = SpeechSearchForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(
-            f"This search cannot be exported: {form.problems}\n",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return refused(f"This search cannot be exported: {form.problems}")
     total, found = speeches(form, settings.CHAMBER_EXPORT_MAX_ROWS)
     header = stamp(request, form, total)
     accessed = timezone.localdate()

@@ -11,17 +11,14 @@ from debates.feeds import FEED_ENTRIES, SpeechEntries, entry_id
 from debates.models import Speech
 
 from .forms import SpeechSearchForm
+from .views import refused
 
 
 class SearchFeed(SpeechEntries):
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = SpeechSearchForm(request.GET)
         if not form.is_valid():
-            return HttpResponse(
-                f"There is no feed for this search: {form.problems}\n",
-                status=400,
-                content_type="text/plain; charset=utf-8",
-            )
+            return refused(f"There is no feed for this search: {form.problems}")
         self.form = form
         response: HttpResponse = super().__call__(request, *args, **kwargs)
         return response

@@ -18,6 +18,7 @@ from debates.charts import Chart, line_chart
 from debates.models import Member
 
 from .forms import SpeechSearchForm
+from .views import refused
 
 MAX_TERMS = 5
 PER = 10_000  # matching speeches per this many speeches of the period
@@ -159,7 +160,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     options, term_forms, errors = _validated(request)
     if errors or not term_forms:
         message = "; ".join(errors) or "Give at least one search (q=...)."
-        return HttpResponse(f"{message}\n", status=400, content_type="text/plain; charset=utf-8")
+        return refused(message)
     trend = count_trend(request.GET, options.cleaned_data.get("period") or "year")
     out = io.StringIO()
     writer = csv.writer(out)

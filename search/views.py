@@ -86,6 +86,11 @@ def results(request: HttpRequest) -> HttpResponse:
     return render(request, "search/search_results.html", context)
 
 
+def refused(message: str) -> HttpResponse:
+    """A 400 in plain text, for what is not a page: a feed, an export, a CSV."""
+    return HttpResponse(f"{message}\n", status=400, content_type="text/plain; charset=utf-8")
+
+
 def elsewhere(request: HttpRequest) -> dict[str, Any]:
     """The same search as a feed, exports, a trend and a ranking of speakers."""
     query = with_params(request)
