@@ -17,6 +17,11 @@ class Point:
     period: str
     value: float
 
+    @property
+    def shown(self) -> str:
+        """The value as the point's tooltip gives it: "833.33", "2500"."""
+        return f"{self.value:.2f}".rstrip("0").rstrip(".")
+
 
 @dataclass(frozen=True)
 class Line:

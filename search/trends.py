@@ -62,11 +62,16 @@ class Trend:
 
     @property
     def table(self) -> list[dict[str, Any]]:
+        """The rows as the table prints them (formatted here: a month table has hundreds of
+        cells, and template filters on each were most of the page's time)."""
         return [
             {
                 "period": row.period,
-                "total": row.total,
-                "cells": list(zip(row.counts, row.rates(), strict=True)),
+                "total": f"{row.total:,}",
+                "cells": [
+                    (f"{count:,}", f"{rate:.2f}")
+                    for count, rate in zip(row.counts, row.rates(), strict=True)
+                ],
             }
             for row in self.rows
         ]
