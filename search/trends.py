@@ -5,22 +5,27 @@ most". Every count is the index's (`SpeechSearchForm.counts_by`: exact `year`/`m
 
 import csv
 import datetime
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
 from debates.charts import Chart, line_chart
-from debates.models import Member
+from debates.models import Debate, Member, Speech
 
 from .forms import SpeechSearchForm
 from .views import refused
 
 MAX_TERMS = 5
+ALL_SPEECHES_SECONDS = 600
 PER = 10_000  # matching speeches per this many speeches of the period
 TOP_SPEAKERS = 20
 
@@ -95,7 +100,7 @@ def count_trend(query: QueryDict, period: str) -> Trend:
     terms, term_forms, everything = search_forms(query)
     for form in [*term_forms, everything]:
         form.is_valid()
-    all_counts = everything.counts_by(period)[1][period]
+    all_counts = all_speeches(everything, period)[period]
     per_term = [form.counts_by(period)[1][period] for form in term_forms]
     periods = _span(sorted(all_counts), period)
     rows = [
@@ -103,6 +108,22 @@ def count_trend(query: QueryDict, period: str) -> Trend:
     ]
     totals = [sum(counts.values()) for counts in per_term]
     return Trend(terms, period, rows, totals, term_forms)
+
+
+def all_speeches(form: SpeechSearchForm, *facets: str) -> dict[str, dict[str, int]]:
+    """The counts of every speech the filters allow (the denominators), by the facets named:
+    the same for every search with these filters, so kept in the cache until the record
+    changes (a load adds speeches and debates; a deletion lowers the count) or for
+    ALL_SPEECHES_SECONDS at most (an edit in the admin changes neither)."""
+    state = Speech.objects.aggregate(speeches=Count("id"), last=Max("id"))
+    state["loaded"] = Debate.objects.aggregate(last=Max("created_at"))["last"]
+    key = json.dumps([facets, form.filters, state], sort_keys=True, default=str)
+    key = f"chamber-trends-all:{hashlib.sha256(key.encode()).hexdigest()}"
+    counts: dict[str, dict[str, int]] | None = cache.get(key)
+    if counts is None:
+        counts = form.counts_by(*facets)[1]
+        cache.set(key, counts, ALL_SPEECHES_SECONDS)
+    return counts
 
 
 def _span(periods: list[str], period: str) -> list[str]:
@@ -206,7 +227,7 @@ def speakers(request: HttpRequest) -> HttpResponse:
     _, matching = form.counts_by("member", "party")
     everything = SpeechSearchForm(_with(request.GET, q=""))
     everything.is_valid()  # the same filters, valid above
-    _, spoken = everything.counts_by("member", "party")
+    spoken = all_speeches(everything, "member", "party")
     ranked = {
         name: sorted(counts.items(), key=lambda kv: -kv[1]) for name, counts in matching.items()
     }

@@ -199,6 +199,20 @@ class TrendTests(SearchDataMixin, IndexTestCase):
         )
         self.assertEqual(len(lines), 23)
 
+    def test_the_kept_totals_follow_new_speeches(self):
+        params = {"q": ["ceasefire"]}
+        before = {
+            row[0]: row for row in table_rows(self.client.get("/trends/", params).content.decode())
+        }
+        make_speech(debate=self.debates[0], text="A ceasefire, at last.")
+        self.index_everything()
+        after = {
+            row[0]: row for row in table_rows(self.client.get("/trends/", params).content.decode())
+        }
+        self.assertEqual(int(after["2022"][1]), int(before["2022"][1]) + 1)
+        self.assertEqual(int(after["2022"][2]), int(before["2022"][2]) + 1)
+        self.assertEqual(after["2023"], before["2023"])
+
     def test_bad_trend_parameters_are_400s(self):
         for params in ({"q": "x", "period": "decade"}, {"q": "x", "date_from": "soon"}):
             with self.subTest(params=params):
