@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS_CSV = ROOT / "fixtures" / "members" / "commons_mps_2024-05-28.csv"
@@ -137,8 +138,9 @@ def index_shape(path):
     return size / 1e6, segments
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def corpus_parser(doc):
+    """The options of a bench on `build_corpus`'s corpus (bench/api.py adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--speeches", type=int, default=10_000)
     parser.add_argument("--per-day", type=int, default=500, help="speeches per sitting day")
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per query")
@@ -147,9 +149,12 @@ def main():
         "--batched", action="store_true", help="index the load in batches, as load_transcripts"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args()
+    return parser
 
-    workdir = tempfile.mkdtemp(prefix="chamber-search-bench-")
+
+def in_temporary_folder(run, args, prefix):
+    """run(args, folder) in a new temporary folder, removed afterwards unless --keep."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
     try:
         run(args, workdir)
     finally:
@@ -159,28 +164,27 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run(args, workdir):
-    sys.path.insert(0, str(ROOT))
-    from bench.browse import sentence_pool, start_django, transcript
+def main():
+    in_temporary_folder(run, corpus_parser(__doc__).parse_args(), "chamber-search-bench-")
 
-    start_django(workdir)
-    whoosh_path = os.environ["WHOOSH_PATH"]
+
+def build_corpus(args, whoosh_path):
+    """Load --speeches speeches as sitting days through `load_file` (timing the index's
+    share), give them the 650 MPs as speakers, rebuild the index, then load one more day.
+    Django must be set up (`bench.browse.start_django`). bench/api.py builds its corpus
+    here too. Returns the corpus and the figures, by name."""
     from contextlib import nullcontext
 
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Count
-    from django.test import Client
     from django.utils.text import slugify
     from haystack import connections
 
+    from bench.browse import sentence_pool, transcript
     from debates import signals
     from debates.ingest.importers.transcript import DebateMetadata
     from debates.ingest.loading import load_file
     from debates.models import Debate, Member, Speech
     from search import indexing
-    from search.analysis import stems
-    from search.forms import SpeechSearchForm
 
     rng = random.Random(args.seed)
     pool = [s for s in sentence_pool() if s[0].isupper() and not JOINS_NEXT.search(s)]
@@ -291,6 +295,52 @@ def run(args, workdir):
         _, day_segments = index_shape(whoosh_path)
     finally:
         indexing.enqueue, indexing.drain, backend_class.write = enqueue, drain, write
+    return SimpleNamespace(
+        rng=rng,
+        pool=pool,
+        days=days,
+        speeches=speeches,
+        members=members,
+        dates=dates,
+        loaded=loaded,
+        load_seconds=load_seconds,
+        load_segments=load_segments,
+        rebuild_seconds=rebuild_seconds,
+        size_mb=size_mb,
+        segments=segments,
+        day=day,
+        day_seconds=day_seconds,
+        day_spent=day_spent,
+        day_segments=day_segments,
+    )
+
+
+def run(args, workdir):
+    sys.path.insert(0, str(ROOT))
+    from bench.browse import start_django
+
+    start_django(workdir)
+    whoosh_path = os.environ["WHOOSH_PATH"]
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+
+    from debates.models import Speech
+    from search.analysis import stems
+    from search.forms import SpeechSearchForm
+
+    corpus = build_corpus(args, whoosh_path)
+    pool, days, speeches, members, dates = (
+        corpus.pool,
+        corpus.days,
+        corpus.speeches,
+        corpus.members,
+        corpus.dates,
+    )
+    loaded, load_seconds, load_segments = corpus.loaded, corpus.load_seconds, corpus.load_segments
+    rebuild_seconds, size_mb, segments = corpus.rebuild_seconds, corpus.size_mb, corpus.segments
+    day, day_seconds = corpus.day, corpus.day_seconds
+    day_spent, day_segments = corpus.day_spent, corpus.day_segments
 
     # The query mix: words and facet values that exist in this corpus. The rare word's stem
     # is in three pool sentences (a few speeches; a word in only one is often misspelt).

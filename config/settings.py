@@ -318,3 +318,49 @@ if SENTRY_DSN:
     )
 
 TEST_RUNNER = "tests.runner.ChamberTestRunner"
+
+# -- The open API (api/), its feeds and exports (issue 16) --------------------------------------
+INSTALLED_APPS += ["rest_framework", "django_filters", "drf_spectacular", "corsheaders", "api"]
+INSTALLED_APPS += ["drf_spectacular_sidecar"]  # Swagger UI's files, served as our own statics
+# CORS before CommonMiddleware, so that its headers are on every answer, redirects included.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+CORS_URLS_REGEX = r"^/api/.*$"  # the API only: any site may read it, nobody may write
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Requests per address and period ("120/min", "5000/day") before 429 and Retry-After.
+CHAMBER_API_RATE = os.environ.get("CHAMBER_API_RATE", "120/min")
+REST_FRAMEWORK = {
+    # Read-only and anonymous: no sessions, no CSRF, every caller limited by address.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AddressRateThrottle"],
+    # Behind a proxy, how many X-Forwarded-For entries it adds (0: the peer's address).
+    "NUM_PROXIES": env_int("CHAMBER_API_PROXIES", 0, minimum=0),
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chamber API",
+    "DESCRIPTION": "Read-only access to the debates, speeches and members Chamber holds. "
+    "Contains Parliamentary information licensed under the Open Parliament Licence v3.0.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DebateKind": "debates.choices.DebateKind.choices",
+        "SpeechKind": "debates.choices.SpeechKind.choices",
+        "House": "debates.choices.House.choices",
+    },
+}
+# The most rows one export (/search/export.csv, .jsonl) writes.
+CHAMBER_EXPORT_MAX_ROWS = env_int("CHAMBER_EXPORT_MAX_ROWS", 10_000)

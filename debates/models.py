@@ -36,12 +36,12 @@ class SourceFile(models.Model):
     def __str__(self):
         return f"{self.name} ({self.sha256[:12]})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("debates:source-file", kwargs={"sha256": self.sha256})
 
 
 class MemberQuerySet(models.QuerySet):
-    def with_speech_counts(self):
+    def with_speech_counts(self) -> "MemberQuerySet":
         return self.annotate(speech_count=models.Count("speeches"))
 
 
@@ -67,7 +67,7 @@ class Member(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("debates:member", kwargs={"slug": self.slug})
 
 
@@ -99,7 +99,7 @@ class DebateQuerySet(models.QuerySet):
     def in_month(self, year, month):
         return self.filter(date__year=year, date__month=month)
 
-    def with_speech_counts(self):
+    def with_speech_counts(self) -> "DebateQuerySet":
         return self.annotate(speech_count=models.Count("speeches"))
 
     def with_last_position(self):
@@ -152,7 +152,7 @@ class Debate(models.Model):
     def __str__(self):
         return f"{self.title} ({self.date:%d %B %Y})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("debates:detail", kwargs={"date": self.date, "slug": self.slug})
 
     @staticmethod
@@ -273,7 +273,7 @@ class Speech(models.Model):
     def __str__(self):
         return f"{self.debate.title} #{self.position}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse(
             "debates:speech",
             kwargs={"date": self.debate.date, "slug": self.debate.slug, "position": self.position},
@@ -283,7 +283,7 @@ class Speech(models.Model):
     def anchor(self):
         return f"s{self.position}"
 
-    def get_debate_url(self):
+    def get_debate_url(self) -> str:
         """The speech in place in its debate, on the page that holds it."""
         return f"{self.debate.get_page_url(Debate.page_of(self.position))}#{self.anchor}"
 

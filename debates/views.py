@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,12 +20,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from .charts import line_chart
+from .citations import cite
 from .models import Debate, Member, SourceFile, Speech
 from .words import plural
 
 LATEST_DEBATES = 10
 SPEECHES_PER_PAGE = 20
 MEMBERS_PER_PAGE = 100
+MEMBER_TOP_DEBATES = 10
 
 
 @csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
@@ -208,11 +211,27 @@ def speech_detail(request, date, slug, position):
         part = parts.page(request.GET.get("part") or 1)
     except InvalidPage:
         raise Http404(f"This speech has {plural(parts.num_pages, 'part')}.") from None
+    # ?sentence=3 cites the third sentence (the sentence numbers on this page link there).
+    sentence = request.GET.get("sentence")
+    place = speech.get_debate_url()  # on the debate's page that holds it
+    if sentence is not None:
+        if not sentence.isdigit() or not 1 <= int(sentence) <= len(speech.sentences):
+            raise Http404(f"This speech has no sentence {sentence[:20]!r}.")
+        place = speech.get_sentence_url(int(sentence))
+    citation = cite(speech, request.build_absolute_uri(place))
     context = {
         "speech": speech,
         "debate": debate,
         "part": part,
         "part_sentences": settings.CHAMBER_SPEECH_PART_SENTENCES,
+        "sentence": sentence and int(sentence),
+        "cite_heading": f"Cite sentence {int(sentence)}" if sentence else "Cite this speech",
+        "citation": citation,
+        "citation_forms": [
+            ("short", "Official form", citation.short, 1),
+            ("oscola", "OSCOLA", citation.oscola, 2),
+            ("bibtex", "BibTeX", citation.bibtex, citation.bibtex.count("\n") + 1),
+        ],
         "pager": _pager(
             "Speeches in this debate",
             position - 1 in positions and (url(position - 1), "Previous speech"),
@@ -250,7 +269,40 @@ def member_detail(request, slug):
     member = get_object_or_404(Member, slug=slug)
     speeches = Speech.objects.filter(member=member).with_context().newest_first()
     page = Paginator(speeches, SPEECHES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "debates/member_detail.html", {"member": member, "page": page})
+    context = {"member": member, "page": page, **_activity(member)}
+    return render(request, "debates/member_detail.html", context)
+
+
+def _activity(member):
+    """A member's speeches per month (one GROUP BY, every month from the first to the last
+    at zero or more) and the debates they spoke in most."""
+    rows = (
+        Speech.objects.filter(member=member)
+        .annotate(month=TruncMonth("debate__date"))
+        .values("month")
+        .annotate(speeches=Count("id"))
+        .order_by("month")
+    )
+    counts = {f"{row['month']:%Y-%m}": row["speeches"] for row in rows}
+    months = []
+    if counts:
+        first, last = (datetime.date.fromisoformat(f"{m}-01") for m in (min(counts), max(counts)))
+        while first <= last:
+            months.append(f"{first:%Y-%m}")
+            first = (first + datetime.timedelta(days=32)).replace(day=1)
+    top = (
+        Debate.objects.filter(speeches__member=member)
+        .annotate(speeches_by_member=Count("speeches"))
+        .order_by("-speeches_by_member", "-date", "-id")[:MEMBER_TOP_DEBATES]
+    )
+    activity = [(month, counts.get(month, 0)) for month in months]
+    return {
+        "activity": activity,
+        "activity_chart": line_chart(months, [("Speeches", [n for _, n in activity])])
+        if months
+        else None,
+        "top_debates": top,
+    }
 
 
 def _years(debates):

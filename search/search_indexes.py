@@ -15,7 +15,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
     (the debate's, and the section's within it) are searched by the `speaker:`, `party:`
     and `title:` prefixes. The facet fields hold one exact value each (ids for members and
     debates, so that two members or debates with the same name stay apart); the search page
-    turns ids back into names.
+    turns ids back into names. `month` ("2023-03") is counted by trends, not shown as a facet.
     Nothing is stored: results are loaded from the database.
     """
 
@@ -26,6 +26,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
     member = indexes.FacetCharField()
     debate = indexes.FacetCharField()
     year = indexes.FacetCharField()
+    month = indexes.FacetCharField()  # "2023-03": trends by month, counted like the year
     house = indexes.FacetCharField(model_attr="debate__house")
     kind = indexes.FacetCharField(model_attr="debate__kind")
     date = indexes.DateField(model_attr="debate__date")
@@ -50,6 +51,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
             "member": str(speech.member_id) if member else None,
             "debate": str(debate.pk),
             "year": str(debate.date.year),
+            "month": f"{debate.date:%Y-%m}",
             "house": debate.house,
             "kind": debate.kind,
             "date": debate.date,

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import exports, feeds, views
 
 app_name = "search"
 urlpatterns = [
     path("", views.results, name="results"),
+    path("feed/", feeds.search_feed, name="feed"),
+    path("export.csv", exports.export_csv, name="export-csv"),
+    path("export.jsonl", exports.export_jsonl, name="export-jsonl"),
 ]

@@ -1,9 +1,12 @@
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -90,8 +93,28 @@ def results(request: HttpRequest) -> HttpResponse:
         "sorts": sort_links(request, outcome.sort, bool(outcome.parsed.groups)),
         "clear_url": with_params(request, keep=("q", "sort")),
         "suggestion_url": with_params(request, q=outcome.suggestion) if outcome.suggestion else "",
+        **elsewhere(request),
     }
     return render(request, "search/search_results.html", context)
+
+
+def refused(message: str) -> HttpResponse:
+    """A 400 in plain text, for what is not a page: a feed, an export, a CSV."""
+    return HttpResponse(f"{message}\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+def elsewhere(request: HttpRequest) -> dict[str, Any]:
+    """The same search as a feed, exports, a trend and a ranking of speakers."""
+    query = with_params(request)
+    unsorted = with_params(request, keep=[key for key in request.GET if key != "sort"])
+    return {
+        "feed_url": reverse("search:feed") + unsorted,
+        "export_csv_url": reverse("search:export-csv") + query,
+        "export_jsonl_url": reverse("search:export-jsonl") + query,
+        "export_limit": settings.CHAMBER_EXPORT_MAX_ROWS,
+        "trends_url": reverse("trends:chart") + unsorted,
+        "speakers_url": reverse("trends:speakers") + unsorted,
+    }
 
 
 def facet_groups(

@@ -11,7 +11,7 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def imports_of(module: str) -> set[str]:
-    """The project modules (config, debates, search) that `module` imports, resolved."""
+    """The project modules (config, debates, search, api) that `module` imports, resolved."""
     path = ROOT / Path(*module.split("."))
     path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -40,7 +40,7 @@ def modules_under(package: str) -> list[str]:
     )
 
 
-PROJECT = {"config", "debates", "search"}
+PROJECT = {"config", "debates", "search", "api"}
 
 
 def within(name: str, *packages: str) -> bool:
@@ -87,9 +87,36 @@ class LayoutTests(SimpleTestCase):
                     )
 
     def test_search_reads_the_models_but_not_ingestion_or_the_admin(self):
+        # Beside the models: the signal it subscribes to (debates.signals), how a speech is
+        # cited, how a chart is drawn and the feeds' entries (debates.citations, charts,
+        # feeds), shared with the pages of the record.
         self.assertImportsOnly(
-            "search", ("debates.choices", "debates.models", "debates.signals", "debates.words")
+            "search",
+            (
+                "debates.choices",
+                "debates.models",
+                "debates.signals",
+                "debates.words",
+                "debates.citations",
+                "debates.charts",
+                "debates.feeds",
+            ),
         )
+
+    def test_the_record_never_reaches_the_api_and_its_helpers_never_reach_search(self):
+        for module in ("debates.citations", "debates.charts", "debates.feeds"):
+            with self.subTest(module=module):
+                wrong = {n for n in imports_of(module) if not within(n, "debates")}
+                self.assertEqual(wrong, set())
+        self.assertEqual(imports_of("debates.charts"), set(), "charts are pure")
+
+    def test_the_api_sits_above_the_record_and_search_and_nothing_imports_it(self):
+        self.assertImportsOnly("api", ("debates.choices", "debates.models", "debates.citations",
+                                       "search.forms", "search.views"))  # fmt: skip
+        for package in ("config", "debates", "search"):
+            for module in modules_under(package):
+                with self.subTest(module=module):
+                    self.assertFalse(any(within(n, "api") for n in imports_of(module)))
 
     def test_config_stands_on_neither_app(self):
         # The production setup (middleware, logs, health check) is the project's own: it
@@ -110,3 +137,4 @@ class LayoutTests(SimpleTestCase):
         self.assertIn("debates.ingest.sources", imports_of("debates.admin.upload_forms"))
         self.assertIn("debates.signals", imports_of("debates.ingest.loading"))
         self.assertIn("debates.signals", imports_of("search.indexing"))
+        self.assertIn("search.forms.SpeechSearchForm", imports_of("api.views"))

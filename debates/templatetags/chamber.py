@@ -32,12 +32,26 @@ def write_status():
 
 
 @register.simple_tag
-def speech_text(speech, highlighter=None, part=1) -> SafeString:
+def speech_text(speech, highlighter=None, part=1, cite=False) -> SafeString:
     """A speech's paragraphs, each sentence in a span with its anchor and link (#s2-3), the
     words of a search marked by `highlighter` (anything with `.mark(text)`, see
-    search.snippets). Built here rather than in a template loop: a page of a few hundred
-    speeches holds thousands of sentences, and the loop cost most of the page's time."""
+    search.snippets); with `cite`, each sentence's number links to its citation (the speech
+    page's ?sentence=3#cite). Built here rather than in a template loop: a page of a few
+    hundred speeches holds thousands of sentences, and the loop cost most of its time."""
     anchor, position = speech.anchor, speech.position
+    in_part = f"part={part}&amp;" if part > 1 else ""
+
+    def link(number):
+        if cite:
+            return (
+                f'href="?{in_part}sentence={number}#cite" title="Cite this sentence"'
+                f' aria-label="Cite sentence {number} of speech {position}"'
+            )
+        return (
+            f'href="#{anchor}-{number}" title="Link to this sentence"'
+            f' aria-label="Sentence {number} of speech {position}"'
+        )
+
     size = settings.CHAMBER_SPEECH_PART_SENTENCES
     first, last = (part - 1) * size + 1, part * size  # a very long speech is read in parts
     paragraphs = []
@@ -47,8 +61,7 @@ def speech_text(speech, highlighter=None, part=1) -> SafeString:
         paragraph = [(number, sentence) for number, sentence in whole if first <= number <= last]
         sentences = [
             f'<span class="sentence" id="{anchor}-{number}"><a class="sentence__link"'
-            f' href="#{anchor}-{number}" title="Link to this sentence"'
-            f' aria-label="Sentence {number} of speech {position}">{number}</a>'
+            f" {link(number)}>{number}</a>"
             f" {highlighter.mark(sentence) if highlighter else escape(sentence)}</span>"
             for number, sentence in paragraph
         ]

@@ -48,6 +48,13 @@ class AccessibilityTests(BrowserTestCase):
             '/search/?q="humanitarian pause" -hostages&sort=oldest': 200,
             "/search/?q=ceasfire": 200,
             "/search/?date_from=2024-02-30": 400,  # the form's errors
+            "/trends/": 200,
+            "/trends/?q=ceasefire&q=hostages": 200,
+            "/trends/?q=ceasefire&period=month&house=commons": 200,
+            "/trends/?q=ceasefire&period=decade": 400,
+            "/trends/speakers/?q=ceasefire": 200,
+            bill.speeches.order_by("position").last().get_absolute_url(): 200,
+            f"{bill.speeches.order_by('position').last().get_absolute_url()}?sentence=1": 200,
             "/no/such/page/": 404,
         }
         axe = Axe()

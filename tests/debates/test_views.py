@@ -269,10 +269,11 @@ class MemberTests(TestCase):
             self.assertEqual(response.status_code, 200, page)
 
     def test_member_page_query_count_does_not_grow_with_speeches(self):
-        with self.assertNumQueries(3):
+        # member, count, speeches per month, top debates, the page of speeches
+        with self.assertNumQueries(5):
             self.client.get(self.mitchell.get_absolute_url())
         make_speech(debate=make_debate(title="More"), member=self.mitchell)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(5):
             self.client.get(self.mitchell.get_absolute_url())
 
     def test_member_without_speeches_says_so(self):
