@@ -1,6 +1,6 @@
 """Learn the weights of the plain-text turn detector from the tuning days (never the held-out).
 
-    .venv/bin/python bench/train_turns.py          # writes debates/ingest/importers/turns_model.json
+    .venv/bin/python bench/train_turns.py          # writes importers/turns_model.json
     .venv/bin/python bench/train_turns.py --check  # prints the figures, writes nothing
 
 A logistic regression over `turns.features`, fitted by plain gradient steps in a fixed order
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from turns import TUNING_DAYS  # noqa: E402
+from turns import TUNING_DAYS  # type: ignore[import-not-found]  # noqa: E402  # bench/turns.py
 
 from debates.ingest.importers import turns, turns_evaluation  # noqa: E402
 

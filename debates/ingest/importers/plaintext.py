@@ -1,13 +1,14 @@
 """Plain text, one sentence per line, no speaker names (the seed transcripts' format).
 
 A blank line, where there is one, ends a paragraph. Lines broken after "hon." and similar
-abbreviations are rejoined; the text is split into speeches only where a sentence shows a
-change of speaker (see `turns`). Title, date, house and kind come from `DebateMetadata`.
+abbreviations are rejoined; the text is split into speeches where the sentences show a
+change of speaker (see `turns`), and every speech says its edges were inferred. No speaker is
+named: the text names nobody. Title, date, house and kind come from `DebateMetadata`.
 """
 
 from dataclasses import dataclass
 
-from ...choices import DebateKind, House
+from ...choices import DebateKind, House, SpeechBoundary
 from .text import decode, normalise_space, rejoin_broken_lines, split_lines
 from .transcript import DebateMetadata, ParsedDebate, ParsedSpeech, ParsedTranscript, ParseError
 from .turns import split_into_turns
@@ -77,4 +78,8 @@ def _speech(turn: list[_Sentence]) -> ParsedSpeech:
         if not paragraphs or sentence.starts_paragraph:
             paragraphs.append([])
         paragraphs[-1].append(sentence.text)
-    return ParsedSpeech(paragraphs=tuple(map(tuple, paragraphs)), line=turn[0].line)
+    return ParsedSpeech(
+        paragraphs=tuple(map(tuple, paragraphs)),
+        line=turn[0].line,
+        boundary=SpeechBoundary.INFERRED,
+    )

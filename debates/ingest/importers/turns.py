@@ -52,6 +52,13 @@ _WORD = re.compile(r"[a-z0-9']+|[?]")
 _CLOSING = "\"'”’)]"
 
 
+def starts_new_turn(sentence: str) -> bool:
+    """Does this sentence open by addressing or thanking the previous speaker ("The hon. Lady
+    will know ...", "I thank my hon. Friend ...")? One feature among many: on its own, a
+    quarter of such sentences in real debates do not start a turn."""
+    return bool(_ADDRESS_THEN_VERB.match(sentence) or _THANKS.match(sentence))
+
+
 class Cue(StrEnum):
     """What the text shows where a turn starts: how a split is accounted for."""
 
@@ -118,7 +125,7 @@ def features(previous: str, sentence: str, following: str, since: int) -> list[s
         f"asked&w2:{asked}:{opening}",
         f"n1:{after[0] if after else ''}",
     ]
-    if _ADDRESS_THEN_VERB.match(sentence) or _THANKS.match(sentence):
+    if starts_new_turn(sentence):
         found.append("reply-opening")
     if _ADDRESS.search(" ".join(sentence.split()[:8])):
         found.append("address-early")

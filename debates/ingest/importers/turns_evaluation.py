@@ -13,10 +13,10 @@ tests hold them on a small fixture.
 
 import datetime
 import re
-from enum import StrEnum
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ...choices import SpeechKind
 from . import parlparse, plaintext
