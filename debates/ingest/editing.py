@@ -85,7 +85,7 @@ def merge_with_next(speech: Speech) -> Speech:
     speech.save()
     moved = _shift(speech.debate, after=speech.position, by=-1)
     speeches_changed.send(sender=Speech, speech_ids=[speech.pk, removed, *moved])
-    return speech
+    return Speech.objects.get(pk=speech.pk)  # afresh: the text's cached views are stale
 
 
 @transaction.atomic
