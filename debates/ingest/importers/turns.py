@@ -102,13 +102,35 @@ def _since(count: int) -> str:
     return next(f"{bound}" for bound in (1, 2, 3, 5, 9, 10**9) if count <= bound)
 
 
-def features(previous: str, sentence: str, following: str, since: int) -> list[str]:
-    """What the model reads where `sentence` starts: it, the sentence before and after, and
+def _addresses(sentence: str) -> bool:
+    """Does the sentence open by speaking to someone present ("My hon. Friend will know")?"""
+    return starts_new_turn(sentence) or bool(_ADDRESS.search(" ".join(sentence.split()[:8])))
+
+
+def features(sentences: Sequence[str], index: int, since: int) -> list[str]:
+    """What the model reads where sentences[index] starts: it, the sentences around it, and
     how many sentences the current turn already has (`since`)."""
+    sentence, previous = sentences[index], sentences[index - 1]
+    following = sentences[index + 1] if index + 1 < len(sentences) else ""
     words, before, after = _words(sentence), _words(previous), _words(following)
     asked = _is_question(previous)
     first = words[:1] or [""]
     opening = " ".join(words[:2])
+    # A reply often opens with a sentence or two before it turns to the questioner ("We are
+    # evaluating it. My hon. Friend will know ..."): an address just ahead points back here,
+    # and an address just after a question points back there, not here.
+    ahead = next(
+        (
+            str(k)
+            for k in range(3)
+            if index + k < len(sentences) and _addresses(sentences[index + k])
+        ),
+        "-",
+    )
+    behind = next(
+        (str(k) for k in range(1, 4) if index - k >= 0 and _is_question(sentences[index - k])),
+        "-",
+    )
     found = [
         "bias",
         f"w1:{first[0]}",
@@ -124,9 +146,12 @@ def features(previous: str, sentence: str, following: str, since: int) -> list[s
         f"asked&w1:{asked}:{first[0]}",
         f"asked&w2:{asked}:{opening}",
         f"n1:{after[0] if after else ''}",
+        f"ahead&behind:{ahead}:{behind}",
+        f"asked&ahead:{asked}:{ahead}",
     ]
     if starts_new_turn(sentence):
         found.append("reply-opening")
+        found.append(f"reply&behind:{behind}")
     if _ADDRESS.search(" ".join(sentence.split()[:8])):
         found.append("address-early")
     elif _ADDRESS.search(sentence):
@@ -181,9 +206,7 @@ def turn_starts(
         threshold = model_threshold if threshold is None else threshold
     starts, since = [0] if sentences else [], 1
     for index in range(1, len(sentences)):
-        following = sentences[index + 1] if index + 1 < len(sentences) else ""
-        found = features(sentences[index - 1], sentences[index], following, since)
-        if score(weights, found) >= threshold:
+        if score(weights, features(sentences, index, since)) >= threshold:
             starts.append(index)
             since = 1
         else:

@@ -29,9 +29,10 @@ class GoldKind(StrEnum):
 
     CHAIR = "chair"  # the Chair speaks: "Order.", "I call ..."
     POINT_OF_ORDER = "point-of-order"  # "On a point of order, Mr Speaker, ..."
-    INTERVENTION = "intervention"  # a member breaks into a speech, or the speech resumes
+    INTERVENTION = "intervention"  # "... give way?" / "I give way.", and the speech resuming
     STATEMENT = "statement-questions"  # the first reply to an opening statement or speech
     QUESTION = "question-answer"  # the speech before ends with a question
+    NEXT_QUESTION = "next-question"  # a new question (the turn ends with "?") after an answer
     OTHER = "other"
 
 
@@ -131,20 +132,23 @@ def gold_kind(turns: Sequence[Turn], index: int) -> GoldKind:
         return GoldKind.CHAIR
     if "point of order" in turn.sentences[0].casefold():
         return GoldKind.POINT_OF_ORDER
-    after = turns[index + 1] if index + 1 < len(turns) else None
-    earlier = turns[index - 2] if index >= 2 else None
-    gives_way = "give way" in " ".join(before.sentences[-2:]).casefold()
-    if (
-        gives_way
-        or (after is not None and after.speaker == before.speaker and not before.chair)
-        or (earlier is not None and earlier.speaker == turn.speaker and not turn.chair)
-    ):
+    # "Will the hon. Gentleman give way?" / "I give way.", the intervention, and back.
+    near = [*before.sentences[-2:], *turn.sentences[:2]]
+    if index >= 2:
+        near += [*turns[index - 2].sentences[-2:], *before.sentences[:2]]
+    if any("give way" in sentence.casefold() for sentence in near):
         return GoldKind.INTERVENTION
     if index == 1 and len(before.sentences) >= 8:
         return GoldKind.STATEMENT
-    if before.sentences[-1].rstrip("\"'”’)").endswith("?"):
+    if _asks(before.sentences[-1]):
         return GoldKind.QUESTION
+    if _asks(turn.sentences[-1]):
+        return GoldKind.NEXT_QUESTION
     return GoldKind.OTHER
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip("\"'”’)").endswith("?")
 
 
 def stripped_debates(transcript: ParsedTranscript) -> list[StrippedDebate]:
