@@ -42,14 +42,12 @@ def debates_of(day: Path) -> list[Debate]:
 
 
 def examples_of(debates: Sequence[Debate]) -> list[Example]:
-    """Every sentence start after the first, with the real turn length so far."""
-    examples = []
-    for sentences, starts in debates:
-        since = 1
-        for index in range(1, len(sentences)):
-            examples.append((turns.features(sentences, index, since), index in starts))
-            since = 1 if index in starts else since + 1
-    return examples
+    """Every sentence start after the first, and whether a real turn starts there."""
+    return [
+        (turns.features(sentences, index), index in starts)
+        for sentences, starts in debates
+        for index in range(1, len(sentences))
+    ]
 
 
 def fit(

@@ -98,18 +98,14 @@ def _length(words: Sequence[str]) -> str:
     return next(f"{bound}" for bound in (1, 3, 6, 12, 25, 50, 10**9) if n <= bound)
 
 
-def _since(count: int) -> str:
-    return next(f"{bound}" for bound in (1, 2, 3, 5, 9, 10**9) if count <= bound)
-
-
 def _addresses(sentence: str) -> bool:
     """Does the sentence open by speaking to someone present ("My hon. Friend will know")?"""
     return starts_new_turn(sentence) or bool(_ADDRESS.search(" ".join(sentence.split()[:8])))
 
 
-def features(sentences: Sequence[str], index: int, since: int) -> list[str]:
-    """What the model reads where sentences[index] starts: it, the sentences around it, and
-    how many sentences the current turn already has (`since`)."""
+def features(sentences: Sequence[str], index: int) -> list[str]:
+    """What the model reads where sentences[index] starts: it and the sentences around it.
+    Not the turns found before it, so one doubtful split does not sway the next."""
     sentence, previous = sentences[index], sentences[index - 1]
     following = sentences[index + 1] if index + 1 < len(sentences) else ""
     words, before, after = _words(sentence), _words(previous), _words(following)
@@ -141,8 +137,6 @@ def features(sentences: Sequence[str], index: int, since: int) -> list[str]:
         f"p1:{before[0] if before else ''}",
         f"len:{_length(words)}",
         f"plen:{_length(before)}",
-        f"since:{_since(since)}",
-        f"asked&since:{asked}:{_since(since)}",
         f"asked&w1:{asked}:{first[0]}",
         f"asked&w2:{asked}:{opening}",
         f"n1:{after[0] if after else ''}",
@@ -199,19 +193,16 @@ def turn_starts(
     weights: Mapping[str, float] | None = None,
     threshold: float | None = None,
 ) -> list[int]:
-    """The indexes of the sentences that start a turn (0 always does), left to right."""
+    """The indexes of the sentences that start a turn (0 always does), in order."""
     if weights is None or threshold is None:
         model_weights, model_threshold = _model()
         weights = model_weights if weights is None else weights
         threshold = model_threshold if threshold is None else threshold
-    starts, since = [0] if sentences else [], 1
-    for index in range(1, len(sentences)):
-        if score(weights, features(sentences, index, since)) >= threshold:
-            starts.append(index)
-            since = 1
-        else:
-            since += 1
-    return starts
+    return [0] * bool(sentences) + [
+        index
+        for index in range(1, len(sentences))
+        if score(weights, features(sentences, index)) >= threshold
+    ]
 
 
 _Item = TypeVar("_Item")
