@@ -91,9 +91,11 @@ class EditingTests(TestCase):
             (lambda: editing.split_at(self.speech(1), 1), "sentences 2 to 2"),
             (lambda: editing.split_at(self.speech(1), 3), "sentences 2 to 2"),
         ]:
-            with self.subTest(message=message):
-                with self.assertRaisesMessage(editing.EditError, message):
-                    edit()
+            with (
+                self.subTest(message=message),
+                self.assertRaisesMessage(editing.EditError, message),
+            ):
+                edit()
         self.assertEqual(texts(self.debate), before)
         self.assertEqual(self.sent, [])
 
