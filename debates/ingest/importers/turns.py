@@ -78,14 +78,15 @@ def cue_of(previous: str, sentence: str) -> Cue:
         return Cue.POINT_OF_ORDER
     if _GIVE_WAY.search(previous) or _GIVE_WAY.search(sentence):
         return Cue.GIVE_WAY
-    if _is_question(previous):
+    if is_question(previous):
         return Cue.QUESTION
     if _REPLY.match(sentence):
         return Cue.REPLY
     return Cue.OTHER
 
 
-def _is_question(sentence: str) -> bool:
+def is_question(sentence: str) -> bool:
+    """Does the sentence end with "?" (before any closing quote or bracket)?"""
     return sentence.rstrip(_CLOSING).endswith("?")
 
 
@@ -109,7 +110,7 @@ def features(sentences: Sequence[str], index: int) -> list[str]:
     sentence, previous = sentences[index], sentences[index - 1]
     following = sentences[index + 1] if index + 1 < len(sentences) else ""
     words, before, after = _words(sentence), _words(previous), _words(following)
-    asked = _is_question(previous)
+    asked = is_question(previous)
     first = words[:1] or [""]
     opening = " ".join(words[:2])
     # A reply often opens with a sentence or two before it turns to the questioner ("We are
@@ -124,7 +125,7 @@ def features(sentences: Sequence[str], index: int) -> list[str]:
         "-",
     )
     behind = next(
-        (str(k) for k in range(1, 4) if index - k >= 0 and _is_question(sentences[index - k])),
+        (str(k) for k in range(1, 4) if index - k >= 0 and is_question(sentences[index - k])),
         "-",
     )
     found = [
@@ -163,10 +164,10 @@ def features(sentences: Sequence[str], index: int) -> list[str]:
     if _GIVE_WAY.search(previous):
         found.append(f"prev-give-way:{asked}")
     if _GIVE_WAY.search(sentence):
-        found.append(f"give-way:{_is_question(sentence)}")
-    if _is_question(sentence):
+        found.append(f"give-way:{is_question(sentence)}")
+    if is_question(sentence):
         found.append(f"asks:{_length(words)}")
-    if _is_question(following):
+    if is_question(following):
         found.append("next-asks")
     if "you" in words or "your" in words:
         found.append("you")

@@ -21,7 +21,7 @@ from enum import StrEnum
 from ...choices import SpeechKind
 from . import parlparse, plaintext
 from .transcript import DebateMetadata, ParsedSpeech, ParsedTranscript
-from .turns import Cue, cue_of
+from .turns import Cue, cue_of, is_question
 
 
 class GoldKind(StrEnum):
@@ -140,15 +140,11 @@ def gold_kind(turns: Sequence[Turn], index: int) -> GoldKind:
         return GoldKind.INTERVENTION
     if index == 1 and len(before.sentences) >= 8:
         return GoldKind.STATEMENT
-    if _asks(before.sentences[-1]):
+    if is_question(before.sentences[-1]):
         return GoldKind.QUESTION
-    if _asks(turn.sentences[-1]):
+    if is_question(turn.sentences[-1]):
         return GoldKind.NEXT_QUESTION
     return GoldKind.OTHER
-
-
-def _asks(sentence: str) -> bool:
-    return sentence.rstrip("\"'”’)").endswith("?")
 
 
 def stripped_debates(transcript: ParsedTranscript) -> list[StrippedDebate]:
