@@ -33,6 +33,7 @@ QUESTIONS = [
     "Does my right hon. Friend agree that more must be done?",
 ]
 REPLY_OPENINGS = [
+    "I thank the hon. Member for his question.",  # bench/search.py's phrase query finds these
     "I thank the hon. Gentleman for his question.",
     "I thank my hon. Friend for his question.",
     "I thank the hon. Lady for her question.",

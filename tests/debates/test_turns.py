@@ -193,6 +193,25 @@ class KindsTests(SimpleTestCase):
         self.assertEqual(turns.cue_of("It is.", "My hon. Friend is right."), "reply")
         self.assertEqual(turns.cue_of("It is.", "It is not."), "other")
 
+    def test_the_chair_calling_someone_ends_the_chairs_turn_and_names_the_next(self):
+        self.assertEqual(turns.called_by_the_chair("I call Adam Afriyie."), ("Adam Afriyie", ""))
+        self.assertEqual(
+            turns.called_by_the_chair("I call the shadow Minister, who wishes to come in early."),
+            ("", "The shadow Minister"),
+        )
+        for sentence in ["I call on the Government to act.", "I call this a scandal.", "Order."]:
+            with self.subTest(sentence=sentence):
+                self.assertEqual(turns.called_by_the_chair(sentence), ("", ""))
+        raw = (
+            b"That ends the statement.\nOrder.\nI call the shadow Minister.\n"
+            b"We welcome the statement.\nWe have questions.\n"
+        )
+        speeches = plaintext.parse(raw, metadata=METADATA).debates[0].speeches
+        self.assertEqual(
+            [(s.line, s.speaker_name, s.speaker_role) for s in speeches],
+            [(1, "", ""), (2, "", ""), (4, "", "The shadow Minister")],
+        )
+
     def test_same_sentences_same_turns(self):
         text = (SEEDS / "000_9ca9d066f0ebde3b.txt").read_text(encoding="utf-8")
         self.assertEqual(starts(text), starts(text))

@@ -2,8 +2,9 @@
 
 A blank line, where there is one, ends a paragraph. Lines broken after "hon." and similar
 abbreviations are rejoined; the text is split into speeches where the sentences show a
-change of speaker (see `turns`), and every speech says its edges were inferred. No speaker is
-named: the text names nobody. Title, date, house and kind come from `DebateMetadata`.
+change of speaker (see `turns`), and every speech says its edges were inferred. A speaker is
+named only where the text names them (the Chair's "I call Adam Afriyie." before the turn).
+Title, date, house and kind come from `DebateMetadata`.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from ...choices import DebateKind, House, SpeechBoundary
 from .text import decode, normalise_space, rejoin_broken_lines, split_lines
 from .transcript import DebateMetadata, ParsedDebate, ParsedSpeech, ParsedTranscript, ParseError
-from .turns import split_into_turns
+from .turns import called_by_the_chair, split_into_turns
 
 FORMAT = "plaintext"
 
@@ -29,8 +30,9 @@ def parse(raw: bytes, *, metadata: DebateMetadata) -> ParsedTranscript:
     sentences = _sentences(decode(raw))
     if not sentences:
         raise ParseError("the file holds no text")
+    turns = split_into_turns(sentences, sentence_of=lambda s: s.text)
     speeches = tuple(
-        _speech(turn) for turn in split_into_turns(sentences, sentence_of=lambda s: s.text)
+        _speech(turn, previous) for turn, previous in zip(turns, [None, *turns[:-1]], strict=True)
     )
     debate = ParsedDebate(
         title=metadata.title,
@@ -72,7 +74,10 @@ def _sentences(text: str) -> list[_Sentence]:
     ]
 
 
-def _speech(turn: list[_Sentence]) -> ParsedSpeech:
+def _speech(turn: list[_Sentence], previous: list[_Sentence] | None) -> ParsedSpeech:
+    """A turn as a speech. It names a speaker only if the text does: the Chair calling
+    someone ("I call Adam Afriyie.") at the end of the turn before."""
+    name, role = called_by_the_chair(previous[-1].text) if previous else ("", "")
     paragraphs: list[list[str]] = []
     for sentence in turn:
         if not paragraphs or sentence.starts_paragraph:
@@ -81,5 +86,7 @@ def _speech(turn: list[_Sentence]) -> ParsedSpeech:
     return ParsedSpeech(
         paragraphs=tuple(map(tuple, paragraphs)),
         line=turn[0].line,
+        speaker_name=name,
+        speaker_role=role,
         boundary=SpeechBoundary.INFERRED,
     )

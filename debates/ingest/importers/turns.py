@@ -59,6 +59,23 @@ def starts_new_turn(sentence: str) -> bool:
     return bool(_ADDRESS_THEN_VERB.match(sentence) or _THANKS.match(sentence))
 
 
+# "I call the shadow Minister.", "I call Adam Afriyie.": the Chair names who speaks next.
+_CALLED = re.compile(r"^I (?:now )?call (?P<who>the [^,.;:?!]+?|[A-Z][^,.;:?!]*?)(?:,.*)?[.!]$")
+_NAME = re.compile(r"^(?:[A-Z][\w'’-]*\s+)+[A-Z][\w'’-]*$")
+
+
+def called_by_the_chair(sentence: str) -> tuple[str, str]:
+    """(name, role) of the member the Chair calls in this sentence, as the text names them:
+    ("Adam Afriyie", "") or ("", "The shadow Minister"); ("", "") if it calls no one."""
+    match = _CALLED.match(sentence)
+    if not match:
+        return "", ""
+    who = match["who"].strip()
+    if who.startswith("the "):
+        return "", f"The {who[4:]}"
+    return (who, "") if _NAME.match(who) else ("", "")
+
+
 class Cue(StrEnum):
     """What the text shows where a turn starts: how a split is accounted for."""
 
@@ -199,10 +216,12 @@ def turn_starts(
         model_weights, model_threshold = _model()
         weights = model_weights if weights is None else weights
         threshold = model_threshold if threshold is None else threshold
+    # After the Chair calls someone, they speak: that turn needs no weighing.
     return [0] * bool(sentences) + [
         index
         for index in range(1, len(sentences))
-        if score(weights, features(sentences, index)) >= threshold
+        if any(called_by_the_chair(sentences[index - 1]))
+        or score(weights, features(sentences, index)) >= threshold
     ]
 
 
