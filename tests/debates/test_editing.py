@@ -227,3 +227,15 @@ class TurnsAdminPageTests(TestCase):
         response = self.client.post(self.url, {"action": "merge", "speech": 1})
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.debate.speeches.count(), 2)
+
+
+class DebatePageSaysWhereTurnsComeFromTests(TestCase):
+    def test_only_inferred_or_edited_turns_carry_a_note(self):
+        debate = make_debate()
+        make_speech(debate=debate, speaker_name="Ann Example")
+        make_speech(debate=debate, boundary=SpeechBoundary.INFERRED)
+        make_speech(debate=debate, boundary=SpeechBoundary.EDITED)
+        page = self.client.get(debate.get_absolute_url())
+        self.assertContains(page, '<p class="speech__boundary">', count=2)
+        self.assertContains(page, "Turn inferred from the text", count=1)
+        self.assertContains(page, "Turn set by an editor.", count=1)
