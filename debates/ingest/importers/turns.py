@@ -186,6 +186,16 @@ def features(sentences: Sequence[str], index: int) -> list[str]:
         found.append(f"asks:{_length(words)}")
     if is_question(following):
         found.append("next-asks")
+    # A short run of sentences ending in a question is a questioner's turn.
+    ends = next(
+        (
+            str(k)
+            for k in range(4)
+            if index + k < len(sentences) and is_question(sentences[index + k])
+        ),
+        "-",
+    )
+    found.append(f"asked&asks-within:{asked}:{ends}")
     if "you" in words or "your" in words:
         found.append("you")
     return found
