@@ -97,8 +97,16 @@ def main() -> None:
         for name, debates in sets.items():
             print("\n".join(table(f"{label}, {name} days", turns_evaluation.score(debates, parse))))
             print()
-    print("tuning days:  ", ", ".join(day.name for day in TUNING_DAYS))
-    print("held-out days:", ", ".join(day.name for day in HELD_OUT_DAYS))
+    print(f"{'day, now':36} {'set':9} {'real':>5} {'splits':>6} {'prec.':>6} {'recall':>6}")
+    for name, days in (("tuning", TUNING_DAYS), ("held-out", HELD_OUT_DAYS)):
+        for day in days:
+            score = turns_evaluation.score(debates_of((day,)))
+            found = score.true_positives + score.false_positives
+            real = score.true_positives + score.false_negatives
+            print(
+                f"{day.name:36} {name:9} {real:5} {found:6} {score.precision:6.3f}"
+                f" {score.recall:6.3f}"
+            )
 
 
 if __name__ == "__main__":
