@@ -9,6 +9,7 @@ editing also needs the permission to change speeches. The writes are
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -45,9 +46,9 @@ class TurnEditForm(forms.Form):
 def turns(request, model_admin, object_id: str):
     if not request.user.has_perms(PERMISSIONS):
         raise PermissionDenied
-    debate = get_object_or_404(Debate, pk=object_id) if object_id.isdigit() else None
-    if debate is None:
-        return _page(request, model_admin, None, status=404, error="There is no such debate.")
+    if not object_id.isdigit():
+        raise Http404("There is no such debate.")
+    debate = get_object_or_404(Debate, pk=object_id)
     if request.method != "POST":
         return _page(request, model_admin, debate)
     form = TurnEditForm(request.POST, debate=debate)
@@ -79,13 +80,13 @@ def _url(model_admin, debate: Debate) -> str:
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_turns", args=[debate.pk])
 
 
-def _page(request, model_admin, debate: Debate | None, *, status: int = 200, error: str = ""):
+def _page(request, model_admin, debate: Debate, *, status: int = 200, error: str = ""):
     opts = model_admin.model._meta
-    speeches = list(debate.speeches.select_related("member")) if debate else []
+    speeches = list(debate.speeches.select_related("member"))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": opts,
-        "title": f"Turns of {debate.title}" if debate else "Turns",
+        "title": f"Turns of {debate.title}",
         "debate": debate,
         "speeches": speeches,
         "error": error,

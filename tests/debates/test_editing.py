@@ -4,8 +4,9 @@ positions stay 1..n, speakers stay honest, and the real Whoosh index follows at 
 import datetime
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from haystack.query import SearchQuerySet
 
@@ -182,6 +183,18 @@ class TurnsAdminPageTests(TestCase):
         self.assertContains(page, 'for="split-2"')
         self.assertContains(page, '<option value="2">2: I will meet them next week.</option>')
         self.assertContains(page, "Merge speeches 1 and 2")
+
+    def test_the_page_reads_in_the_same_queries_whatever_its_speeches(self):
+        def queries_for(speeches: int) -> int:
+            debate = make_debate()
+            for _ in range(speeches):
+                make_speech(debate=debate, member=make_member())
+            url = reverse("admin:debates_debate_turns", args=[debate.pk])
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            return len(captured)
+
+        self.assertEqual(queries_for(2), queries_for(8))
 
     def test_split_then_merge_through_the_page(self):
         response = self.client.post(self.url, {"action": "split", "speech": 2, "sentence": 2})
