@@ -60,7 +60,8 @@ def table(name: str, score: Score) -> list[str]:
     rows = [
         f"{name}: {score.true_positives + score.false_negatives} changes of speaker in "
         f"{score.candidates} sentence starts; {score.true_positives + score.false_positives}"
-        f" splits; precision {score.precision:.3f}, recall {score.recall:.3f}",
+        f" splits; precision {score.precision:.3f}, recall {score.recall:.3f};"
+        f" {score.late} split one sentence late",
         f"  {'real change, by kind':24} {'real':>6} {'found':>6} {'recall':>7}",
     ]
     for kind in KINDS:

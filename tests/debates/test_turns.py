@@ -2,6 +2,7 @@
 (turns_evaluation): a small day with known answers, cases of each kind, the seeds' turns, and
 the figures on the real held-out days, so that none of them can drop silently."""
 
+import dataclasses
 import datetime
 import json
 import sys
@@ -12,7 +13,7 @@ from django.test import SimpleTestCase
 
 from debates.choices import SpeechBoundary
 from debates.ingest.importers import plaintext, turns, turns_evaluation
-from debates.ingest.importers.transcript import DebateMetadata
+from debates.ingest.importers.transcript import DebateMetadata, ParsedSpeech
 from debates.ingest.importers.turns_evaluation import NONE, GoldKind
 
 ROOT = Path(settings.BASE_DIR)
@@ -102,6 +103,31 @@ class EvaluationTests(SimpleTestCase):
         self.assertEqual((score.true_positives, score.false_positives), (0, 1))
         self.assertEqual(score.confusion[(NONE, turns.Cue.QUESTION)], 1)
         self.assertEqual(score.precision_of(turns.Cue.QUESTION), (0, 1))
+
+    def test_a_split_one_sentence_late_is_counted(self):
+        # The real change is at "My understanding ..." (line 2); the old importer split at
+        # line 3, leaving the answer's first sentence with the question.
+        debate = turns_evaluation.StrippedDebate(
+            title="t",
+            turns=(),
+            text="Have they met the families?\nMy understanding is that they have.\n"
+            "The hon. Gentleman makes a plea for peace.\n",
+            gold={2: GoldKind.QUESTION},
+            sentence_lines=(1, 2, 3),
+        )
+
+        def split_at_line_3(raw, metadata):
+            parsed = plaintext.parse(b"x\n", metadata=metadata)
+            first, second = (
+                ParsedSpeech(paragraphs=(("Have they met the families?",),), line=1),
+                ParsedSpeech(paragraphs=(("The hon. Gentleman makes a plea.",),), line=3),
+            )
+            debate = dataclasses.replace(parsed.debates[0], speeches=(first, second))
+            return dataclasses.replace(parsed, debates=(debate,))
+
+        score = turns_evaluation.score([debate], split_at_line_3)
+        self.assertEqual((score.late, score.false_positives, score.false_negatives), (1, 1, 1))
+        self.assertEqual(turns_evaluation.score([debate]).late, 0)
 
 
 class HeldOutFiguresTests(SimpleTestCase):

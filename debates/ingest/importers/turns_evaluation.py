@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from ...choices import SpeechKind
 from . import parlparse, plaintext
@@ -68,6 +69,9 @@ class Score:
     false_positives: int = 0
     false_negatives: int = 0
     candidates: int = 0  # places a split could go (sentence starts after the first)
+    # Wrong splits one sentence after a real change that was missed: the new speaker's first
+    # sentence left with the speech before (each is also a false positive and negative).
+    late: int = 0
     # (real kind or NONE, cue at the split or NONE when not split) -> count
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -86,6 +90,7 @@ class Score:
         self.false_positives += other.false_positives
         self.false_negatives += other.false_negatives
         self.candidates += other.candidates
+        self.late += other.late
         self.confusion.update(other.confusion)
 
     def recall_of(self, kind: str) -> tuple[int, int]:
@@ -212,6 +217,15 @@ def score_one(debate: StrippedDebate, parse: Splitter) -> Score:
             result.false_negatives += 1
         else:
             result.false_positives += 1
+    starts = debate.sentence_lines
+    result.late = sum(
+        1
+        for before, start in pairwise(starts)
+        if start in found
+        and start not in debate.gold
+        and before in debate.gold
+        and before not in found
+    )
     return result
 
 
