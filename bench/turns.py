@@ -98,6 +98,12 @@ def main() -> None:
         for name, debates in sets.items():
             print("\n".join(table(f"{label}, {name} days", turns_evaluation.score(debates, parse))))
             print()
+    print(f"{'rule (splits unweighed)':24} {'set':9} {'fired':>6} {'right':>6} {'prec.':>6}")
+    for name, debates in sets.items():
+        for rule, (right, fired) in turns_evaluation.rule_counts(debates).items():
+            precision = f"{right / fired:6.3f}" if fired else "     -"
+            print(f"{rule:24} {name:9} {fired:6} {right:6} {precision}")
+    print()
     print(f"{'day, now':36} {'set':9} {'real':>5} {'splits':>6} {'prec.':>6} {'recall':>6}")
     for name, days in (("tuning", TUNING_DAYS), ("held-out", HELD_OUT_DAYS)):
         for day in days:

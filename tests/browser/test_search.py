@@ -13,7 +13,7 @@ class SearchTests(BrowserTestCase):
         page.goto(self.live_server_url)
         page.get_by_label("Search speeches").fill("ceasefire")
         page.keyboard.press("Enter")
-        expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–2 of 2"))
+        expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–3 of 3"))
         expect(page.locator(".result__snippet mark").first).to_have_text(
             re.compile("ceasefire", re.I)
         )
@@ -24,10 +24,10 @@ class SearchTests(BrowserTestCase):
         chip = page.locator(".chip")
         expect(chip).to_have_text(re.compile("Year: 2024"))
 
-        # Remove it with the keyboard: back to both.
+        # Remove it with the keyboard: back to all three.
         chip.focus()
         page.keyboard.press("Enter")
-        expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–2 of 2"))
+        expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–3 of 3"))
         expect(page.locator(".chip")).to_have_count(0)
 
         # Open a result: the matching sentence is the target, highlighted and in view, with

@@ -21,25 +21,26 @@ class TurnsTests(UploadBrowserTestCase):
         expect(page).to_have_url(re.compile(rf"/admin/debates/debate/{debate.pk}/turns/$"))
         expect(page.get_by_role("heading", name=re.compile("^Speech 1:"))).to_be_visible()
 
-        # "My understanding is ..." (sentence 5) is the Minister's answer to the question.
-        choice = page.get_by_label("New speech starts at sentence").first
+        # "There is nothing morally courageous ..." (sentence 3 of the Minister's answer,
+        # speech 2) is a new questioner's, a turn the text does not show.
+        choice = page.get_by_label("New speech starts at sentence").nth(1)
         choice.focus()
-        choice.select_option("5")
+        choice.select_option("3")
         page.keyboard.press("Tab")  # to the speech's Split button
-        expect(page.get_by_role("button", name="Split speech 1")).to_be_focused()
+        expect(page.get_by_role("button", name="Split speech 2")).to_be_focused()
         page.keyboard.press("Enter")
 
-        expect(page).to_have_url(re.compile(r"/turns/#s2$"))
-        expect(page.get_by_text("Speech 1 split: speech 2 is new.")).to_be_visible()
-        expect(page.get_by_role("heading", name=re.compile("^Speech 3:"))).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/turns/#s3$"))
+        expect(page.get_by_text("Speech 2 split: speech 3 is new.")).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Speech 5:"))).to_be_visible()
 
         page.get_by_role("link", name="View the debate on the site").click()
-        second = page.locator("#s2")
-        expect(second).to_contain_text("My understanding is that both the Foreign Secretary")
-        expect(second).to_contain_text("Turn set by an editor.")
-        expect(second).to_contain_text("Speaker not recorded")
+        third = page.locator("#s3")
+        expect(third).to_contain_text("There is nothing morally courageous about arguing")
+        expect(third).to_contain_text("Turn set by an editor.")
+        expect(third).to_contain_text("Speaker not recorded")
 
-        page.goto(f"{self.live_server_url}/search/?q=%22my+understanding%22")
+        page.goto(f"{self.live_server_url}/search/?q=%22morally+courageous%22")
         expect(page.locator(".result-count")).to_have_text(re.compile(r"Results 1–1 of 1"))
         page.locator(".result__title a").first.click()
-        expect(page).to_have_url(re.compile(r"#s2-1$"))
+        expect(page).to_have_url(re.compile(r"#s3-1$"))

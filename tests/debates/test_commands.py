@@ -50,11 +50,11 @@ def temporary_folder(test: TestCase) -> Path:
 class LoadSeedsTests(TestCase):
     def test_loads_the_seed_folder_and_prints_counts(self):
         stdout, stderr = load_transcripts(SEEDS)
-        self.assertIn(f"Loaded {SEEDS / SEED_UQ}: 1 debate, 2 speeches, 19 sentences", stdout)
+        self.assertIn(f"Loaded {SEEDS / SEED_UQ}: 1 debate, 4 speeches, 19 sentences", stdout)
         self.assertIn(f"Loaded {SEEDS / SEED_STATEMENT}: 1 debate, 1 speech, 35 sentences", stdout)
-        self.assertIn("2 files: 2 loaded. Wrote 2 debates, 3 speeches, 54 sentences.", stdout)
+        self.assertIn("2 files: 2 loaded. Wrote 2 debates, 5 speeches, 54 sentences.", stdout)
         self.assertEqual(stderr, "")
-        self.assertEqual(row_counts(), (2, 2, 3))
+        self.assertEqual(row_counts(), (2, 2, 5))
 
     def test_loads_single_files(self):
         stdout, _ = load_transcripts(SEEDS / SEED_STATEMENT)
@@ -68,7 +68,7 @@ class LoadSeedsTests(TestCase):
         self.assertEqual(stdout.count("Unchanged "), 2)
         self.assertIn("already loaded (Israel and Gaza, HC Deb 19 December 2023)", stdout)
         self.assertIn("2 files: 2 unchanged. Wrote 0 debates, 0 speeches, 0 sentences.", stdout)
-        self.assertEqual(row_counts(), (2, 2, 3))
+        self.assertEqual(row_counts(), (2, 2, 5))
         self.assertEqual(set(Debate.objects.values_list("id", flat=True)), ids)
 
     def test_replace_reloads(self):
@@ -76,17 +76,17 @@ class LoadSeedsTests(TestCase):
         ids = set(Debate.objects.values_list("id", flat=True))
         stdout, _ = load_transcripts(SEEDS, "--replace")
         self.assertIn(
-            f"Replaced {SEEDS / SEED_UQ}: 1 debate, 2 speeches, 19 sentences in place of 1 debate",
+            f"Replaced {SEEDS / SEED_UQ}: 1 debate, 4 speeches, 19 sentences in place of 1 debate",
             stdout,
         )
-        self.assertIn("2 files: 2 replaced. Wrote 2 debates, 3 speeches, 54 sentences.", stdout)
-        self.assertEqual(row_counts(), (2, 2, 3))
+        self.assertIn("2 files: 2 replaced. Wrote 2 debates, 5 speeches, 54 sentences.", stdout)
+        self.assertEqual(row_counts(), (2, 2, 5))
         self.assertFalse(Debate.objects.filter(id__in=ids).exists())
 
     def test_dry_run_writes_nothing_and_says_so(self):
         stdout, _ = load_transcripts(SEEDS, "--dry-run")
-        self.assertIn(f"Would load {SEEDS / SEED_UQ}: 1 debate, 2 speeches", stdout)
-        self.assertIn("2 files: 2 would load. Would write 2 debates, 3 speeches", stdout)
+        self.assertIn(f"Would load {SEEDS / SEED_UQ}: 1 debate, 4 speeches", stdout)
+        self.assertIn("2 files: 2 would load. Would write 2 debates, 5 speeches", stdout)
         self.assertIn("Dry run: nothing was written.", stdout)
         self.assertEqual(row_counts(), (0, 0, 0))
 
@@ -106,8 +106,8 @@ class BadFileTests(TestCase):
         message, stdout, stderr = load_transcripts_failing(self, self.folder)
         self.assertEqual(message, "1 file could not be loaded (see above)")
         self.assertIn(f"Failed {self.folder / '000_bad.txt'}: line 2: not valid UTF-8", stderr)
-        self.assertIn("3 files: 2 loaded, 1 failed. Wrote 2 debates, 3 speeches", stdout)
-        self.assertEqual(row_counts(), (2, 2, 3))
+        self.assertIn("3 files: 2 loaded, 1 failed. Wrote 2 debates, 5 speeches", stdout)
+        self.assertEqual(row_counts(), (2, 2, 5))
         self.assertFalse(SourceFile.objects.filter(name="000_bad.txt").exists())
         self.assertFalse(Debate.objects.filter(title="Bad").exists())
 
@@ -248,11 +248,11 @@ class ZipTests(TestCase):
         )
         stdout, stderr = load_transcripts(path)
         self.assertIn(
-            f"Loaded {self.folder}/seeds.zip/seeds/{SEED_UQ}: 1 debate, 2 speeches", stdout
+            f"Loaded {self.folder}/seeds.zip/seeds/{SEED_UQ}: 1 debate, 4 speeches", stdout
         )
-        self.assertIn("2 files: 2 loaded. Wrote 2 debates, 3 speeches, 54 sentences.", stdout)
+        self.assertIn("2 files: 2 loaded. Wrote 2 debates, 5 speeches, 54 sentences.", stdout)
         self.assertEqual(stderr, "")
-        self.assertEqual(row_counts(), (2, 2, 3))
+        self.assertEqual(row_counts(), (2, 2, 5))
 
     def test_an_unsafe_zip_is_refused_naming_the_entry(self):
         path = self.folder / "tricks.zip"

@@ -138,7 +138,7 @@ class SentencesTests(SimpleTestCase):
                 self.assertEqual(sentences_of(parse_seed(name)), expected)
 
     def test_speech_and_sentence_counts(self):
-        for name, speeches, sentences in [(SEED_UQ, 2, 19), (SEED_STATEMENT, 1, 35)]:
+        for name, speeches, sentences in [(SEED_UQ, 4, 19), (SEED_STATEMENT, 1, 35)]:
             with self.subTest(name=name):
                 parsed = parse_seed(name)
                 self.assertEqual(parsed.speech_count, speeches)

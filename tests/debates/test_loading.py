@@ -80,7 +80,7 @@ class LoadSeedsTests(TestCase):
     def test_result_counts(self):
         result = load_seed(SEED_UQ)
         self.assertEqual(
-            (result.debate_count, result.speech_count, result.sentence_count), (1, 2, 19)
+            (result.debate_count, result.speech_count, result.sentence_count), (1, 4, 19)
         )
         self.assertEqual([debate.id for debate in result.debates], list(debate_ids()))
 
@@ -127,7 +127,7 @@ class LoadSeedsTests(TestCase):
         self.assertEqual(result.status, "would load")
         self.assertFalse(result.wrote)
         self.assertEqual(
-            (result.debate_count, result.speech_count, result.sentence_count), (1, 2, 19)
+            (result.debate_count, result.speech_count, result.sentence_count), (1, 4, 19)
         )
         self.assertEqual(set(row_counts().values()), {0})
 
@@ -162,7 +162,7 @@ class ReloadTests(TestCase):
         self.assertFalse(Debate.objects.filter(id=old.id).exists())
         self.assertEqual(debate_ids(), self.ids - {old.id} | {new.id})
         self.assertEqual([debate.id for debate in result.debates], [new.id])
-        self.assertEqual(new.speeches.count(), 2)
+        self.assertEqual(new.speeches.count(), 4)
         self.assertEqual(new.get_absolute_url(), old.get_absolute_url())
 
     def test_dry_run_replace_writes_nothing(self):
@@ -248,7 +248,7 @@ class FailureTests(TestCase):
             load_file(raw, name="revised.txt", metadata=MANIFEST[SEED_UQ], replace=True)
         self.assertEqual(row_counts(), counts)
         self.assertEqual(Debate.objects.get().id, old.id)
-        self.assertEqual(old.speeches.count(), 2)
+        self.assertEqual(old.speeches.count(), 4)
 
     def test_title_too_long_for_its_column_is_a_load_error(self):
         metadata = DebateMetadata(title="T" * 501, date=datetime.date(2024, 1, 10))
@@ -299,7 +299,7 @@ class PlanTests(TestCase):
         self.assertEqual(plan.status, "new")
         self.assertEqual(plan.format, "plaintext")
         (debate,) = plan.debates
-        self.assertEqual((debate.parsed.title, debate.speech_count), ("Israel and Gaza", 2))
+        self.assertEqual((debate.parsed.title, debate.speech_count), ("Israel and Gaza", 4))
         self.assertEqual((debate.resolved_count, debate.unresolved_names), (0, []))
         self.assertEqual(set(row_counts().values()), {0})
 

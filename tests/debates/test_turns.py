@@ -248,14 +248,59 @@ class SeedTurnsTests(SimpleTestCase):
     it splits at the new speaker's first sentence; it makes no wrong split."""
 
     def test_the_urgent_question_splits_where_the_minister_answers(self):
-        text = (SEEDS / "000_9ca9d066f0ebde3b.txt").read_text(encoding="utf-8")
-        # Real turns start at lines 1, 7 ("My understanding is ..."), 10, 14 ("My hon.
-        # Friend makes a good point."), 18 and 21 ("The hon. Lady will know ..."). The
-        # detector is sure only of the last; the others it leaves unsplit rather than guess.
-        real = {1, 7, 10, 14, 18, 21}
-        found = starts(text)
-        self.assertEqual(found, [1, 21])
-        self.assertLessEqual(set(found), real)
+        raw = (SEEDS / "000_9ca9d066f0ebde3b.txt").read_bytes()
+        speeches = plaintext.parse(raw, metadata=METADATA).debates[0].speeches
+        # Real turns start at lines 1, 7 ("My understanding is ..." answers a question put to
+        # the Minister), 10, 14 ("My hon. Friend makes a good point."), 18 and 21 ("The hon.
+        # Lady will know ..."). At 10 and 18 a new questioner opens with no cue the text shows
+        # ("There is nothing morally courageous ...", "Ahead of today's ... vote, ..."): left
+        # unsplit rather than guessed. Line 8 ("The hon. Gentleman makes a plea ...") goes on
+        # the Minister's answer begun at 7 and is not split.
+        self.assertEqual([s.line for s in speeches], [1, 7, 14, 21])
+        self.assertEqual(
+            [s.paragraphs[0][0][:40] for s in speeches],
+            [
+                "Hundreds of British Palestinians have se",
+                "My understanding is that both the Foreig",
+                "My hon. Friend makes a good point.",
+                "The hon. Lady will know that Britain alw",
+            ],
+        )
+        # and each ends where the next begins: each question stays with its questioner
+        self.assertEqual(
+            [s.paragraphs[-1][-1][-30:] for s in speeches],
+            [
+                "rael’s indiscriminate strikes?",
+                "er, and I hope that continues.",
+                " it through, or to support it?",
+                "orking flat out to achieve it.",
+            ],
+        )
+        self.assertLessEqual({s.line for s in speeches}, {1, 7, 10, 14, 18, 21})
+
+    def test_each_rule_fires_where_the_text_shows_it(self):
+        cases = {
+            turns.Rule.ACKNOWLEDGES: ["We are on it.", "My hon. Friend makes a good point."],
+            turns.Rule.ANSWERS: [
+                "Has the Minister met the families?",
+                "My understanding is that she has.",
+            ],
+            turns.Rule.CALLED: ["I call Adam Afriyie.", "Thank you, Mr Speaker."],
+        }
+        for rule, sentences in cases.items():
+            with self.subTest(rule=rule):
+                self.assertEqual(turns.rule_at(sentences, 1), rule)
+                self.assertEqual(turns.turn_starts(sentences), [0, 1])
+        for sentences in (
+            # runs on past the compliment: about the point, not granting it
+            ["We are working on it.", "My hon. Friend raises a point that we will consider."],
+            # an answer's words after a question not put to anyone replying
+            ["What is the reason for that?", "Indeed, nobody knows."],
+            # a question after a question is the same questioner
+            ["Has the Minister met them?", "Yes or no?"],
+        ):
+            with self.subTest(sentences=sentences):
+                self.assertIsNone(turns.rule_at(sentences, 1))
 
     def test_the_statement_stays_one_speech(self):
         text = (SEEDS / "001_c1147e2eaee32068.txt").read_text(encoding="utf-8")

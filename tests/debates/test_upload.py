@@ -132,11 +132,11 @@ class PreviewTests(UploadTestCase):
         preview = response.context["preview"]
         [plan] = preview.plans
         self.assertEqual((plan.status, plan.format), ("new", "plaintext"))
-        self.assertEqual(plan.debates[0].speech_count, 2)
+        self.assertEqual(plan.debates[0].speech_count, 4)
         self.assertContains(response, "Israel and Gaza")
         self.assertContains(response, "19 December 2023")
         self.assertContains(response, "Urgent question")
-        self.assertContains(response, '<td class="numeric upload-debates__speeches">2</td>')
+        self.assertContains(response, '<td class="numeric upload-debates__speeches">4</td>')
         self.assertContains(response, "nothing has been written yet", status_code=200)
         self.assertContains(response, 'value="Load 1 file"')
         self.assertNothingWritten()
@@ -184,7 +184,7 @@ class PreviewTests(UploadTestCase):
         self.assertEqual([p.debates[0].parsed.date.day for p in plans], [19, 26])
         response = self.client.post(CONFIRM, {"token": self.token(response), "load": "1"})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(counts(), {"SourceFile": 2, "Debate": 2, "Speech": 3})
+        self.assertEqual(counts(), {"SourceFile": 2, "Debate": 2, "Speech": 5})
 
     def test_form_values_win_over_a_manifest(self):
         raw = make_zip(
@@ -486,7 +486,7 @@ class AtomicityTests(UploadTestCase):
         self.assertContains(response, "The database refused the upload", status_code=503)
         self.assertNothingWritten(before)
         self.assertEqual(Debate.objects.get().id, old.id)
-        self.assertEqual(old.speeches.count(), 2)
+        self.assertEqual(old.speeches.count(), 4)
 
 
 class ServiceTests(TestCase):

@@ -82,7 +82,7 @@ class IndexFollowsDataTests(IndexTestCase):
         for name, metadata in parse_manifest((SEEDS / "manifest.json").read_bytes()).items():
             self.load(name, metadata=metadata)
         self.assertEqual(indexed_ids(), set(Speech.objects.values_list("id", flat=True)))
-        self.assertEqual(len(indexed_ids()), 3)
+        self.assertEqual(len(indexed_ids()), 5)
 
     def test_replacing_removes_the_old_speeches_from_the_index(self):
         meta = DebateMetadata(title="Test", date=datetime.date(2024, 1, 2))

@@ -59,6 +59,59 @@ def starts_new_turn(sentence: str) -> bool:
     return bool(_ADDRESS_THEN_VERB.match(sentence) or _THANKS.match(sentence))
 
 
+# "My hon. Friend makes a good point.", "The hon. Lady is absolutely right,": a whole clause
+# that grants the previous speaker a point. Said to someone who has just spoken, not about
+# them ("My hon. Friend raises a point that is worth considering." is left to the model).
+_ACKNOWLEDGES = re.compile(
+    rf"^(?:The|My)\s+{_HON}{_PERSON}\s+(?:"
+    r"(?:makes|has\s+made|raises|has\s+raised)\s+(?:a|an|some)\s+"
+    r"(?:very\s+|extremely\s+|really\s+)?(?:good|fair|important|valid|strong|powerful|serious|"
+    r"excellent|interesting|reasonable|sensible|pertinent|helpful)\s+(?:points?|argument|case)"
+    r"|is\s+(?:absolutely\s+|quite\s+|entirely\s+|completely\s+|of\s+course\s+)?"
+    r"(?:right|correct))\s*(?:[.,;:!\u2014-]|$)"
+)
+# An answer's first words: "My understanding is ...", "I can tell her ...", "Yes, ...".
+_ANSWERS = re.compile(
+    r"^(?:My\s+understanding\s+is|I\s+can\s+(?:tell|assure|confirm)|The\s+(?:short\s+)?answer\s+is"
+    r"|Yes\b|No\b|I\s+agree\b|I\s+am\s+(?:happy|pleased|glad|delighted)\b|Absolutely\b|Indeed\b"
+    r"|As\s+I\s+(?:have\s+)?said\b|I\s+assure\b|I\s+(?:do\s+not|don't)\s+accept\b)"
+)
+# A question put to a minister or to the member replying: "... or the Minister met ...?",
+# "Will he ...?", "Does my right hon. Friend agree ...?".
+_TO_OFFICE = re.compile(
+    r"\b(?:Minister|Secretary\s+of\s+State|Leader\s+of\s+the\s+House|Solicitor-General|"
+    r"Attorney-General|Chancellor|Foreign\s+Secretary|Home\s+Secretary)\b"
+    r"|\b(?:[Ww]ill|[Cc]an|[Dd]oes|[Ww]ould|[Cc]ould|[Ss]hould|[Hh]as|[Hh]ave|[Ii]s|[Dd]id)\s+"
+    rf"(?:he|she|either|(?:my|the)\s+{_HON}{_PERSON})\b"
+)
+
+
+class Rule(StrEnum):
+    """A turn that needs no weighing: the text shows it plainly. Each rule's precision is
+    measured on the tuning days (`bench/turns.py` prints it on the held-out days too)."""
+
+    CALLED = "called"  # after the Chair's "I call Adam Afriyie."
+    ACKNOWLEDGES = "acknowledges"  # "My hon. Friend makes a good point."
+    ANSWERS = "answers"  # "My understanding is ..." after a question put to a minister
+
+
+def rule_at(sentences: Sequence[str], index: int) -> Rule | None:
+    """The rule by which a turn surely starts at sentences[index] (index >= 1), if any."""
+    sentence, previous = sentences[index], sentences[index - 1]
+    if any(called_by_the_chair(previous)):
+        return Rule.CALLED
+    if _ACKNOWLEDGES.match(sentence):
+        return Rule.ACKNOWLEDGES
+    if (
+        is_question(previous)
+        and not is_question(sentence)
+        and _ANSWERS.match(sentence)
+        and _TO_OFFICE.search(previous)
+    ):
+        return Rule.ANSWERS
+    return None
+
+
 # "I call the shadow Minister.", "I call Adam Afriyie.": the Chair names who speaks next.
 _CALLED = re.compile(r"^I (?:now )?call (?P<who>the [^,.;:?!]+?|[A-Z][^,.;:?!]*?)(?:,.*)?[.!]$")
 _NAME = re.compile(r"^(?:[A-Z][\w'’-]*\s+)+[A-Z][\w'’-]*$")
@@ -226,11 +279,11 @@ def turn_starts(
         model_weights, model_threshold = _model()
         weights = model_weights if weights is None else weights
         threshold = model_threshold if threshold is None else threshold
-    # After the Chair calls someone, they speak: that turn needs no weighing.
+    # Where the text shows a turn plainly (`rule_at`), it needs no weighing.
     return [0] * bool(sentences) + [
         index
         for index in range(1, len(sentences))
-        if any(called_by_the_chair(sentences[index - 1]))
+        if rule_at(sentences, index) is not None
         or score(weights, features(sentences, index)) >= threshold
     ]
 

@@ -22,7 +22,7 @@ from itertools import pairwise
 from ...choices import SpeechKind
 from . import parlparse, plaintext
 from .transcript import DebateMetadata, ParsedSpeech, ParsedTranscript
-from .turns import Cue, cue_of, is_question
+from .turns import Cue, Rule, cue_of, is_question, rule_at
 
 
 class GoldKind(StrEnum):
@@ -240,3 +240,21 @@ def _sentence_before(lines: list[str], line: int) -> str:
 KINDS: tuple[str, ...] = tuple(GoldKind)
 CUES: tuple[str, ...] = tuple(Cue)
 __all__ = ["CUES", "KINDS", "NONE", "GoldKind", "Score", "StrippedDebate", "Turn", "score"]
+
+
+def rule_counts(debates: Iterable[StrippedDebate]) -> dict[Rule, tuple[int, int]]:
+    """For each rule the detector splits by without weighing: (right, fired) over the real
+    turns' sentences, so each rule's own precision can be read apart from the model's."""
+    counts = {rule: [0, 0] for rule in Rule}
+    for debate in debates:
+        sentences: list[str] = []
+        starts: set[int] = set()
+        for turn in debate.turns:
+            starts.add(len(sentences))
+            sentences.extend(turn.sentences)
+        for index in range(1, len(sentences)):
+            rule = rule_at(sentences, index)
+            if rule is not None:
+                counts[rule][0] += index in starts
+                counts[rule][1] += 1
+    return {rule: (right, fired) for rule, (right, fired) in counts.items()}
