@@ -30,15 +30,10 @@ Debate = tuple[list[str], set[int]]  # sentences, indexes where a real turn star
 
 
 def debates_of(day: Path) -> list[Debate]:
-    found = []
-    for debate in turns_evaluation.stripped_day(day.read_bytes()):
-        sentences: list[str] = []
-        starts: set[int] = set()
-        for turn in debate.turns:
-            starts.add(len(sentences))
-            sentences.extend(turn.sentences)
-        found.append((sentences, starts))
-    return found
+    return [
+        turns_evaluation.sentences_and_starts(debate)
+        for debate in turns_evaluation.stripped_day(day.read_bytes())
+    ]
 
 
 def examples_of(debates: Sequence[Debate]) -> list[Example]:

@@ -35,6 +35,7 @@ DAYS = ROOT / "fixtures" / "transcripts" / "parlparse"
 # One version of each sitting day (the newest); the days split once, by date, never re-drawn.
 TUNING_DAYS = (DAYS / "debates2009-10-26b.xml", DAYS / "versions" / "debates2009-10-27d.xml")
 HELD_OUT_DAYS = (DAYS / "versions" / "debates2009-10-28c.xml", DAYS / "debates2023-03-28d.xml")
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.76, 0.8, 0.9, 0.95)
 
 
 def debates_of(days: tuple[Path, ...]) -> list[StrippedDebate]:
@@ -101,8 +102,17 @@ def main() -> None:
     print(f"{'rule (splits unweighed)':24} {'set':9} {'fired':>6} {'right':>6} {'prec.':>6}")
     for name, debates in sets.items():
         for rule, (right, fired) in turns_evaluation.rule_counts(debates).items():
-            precision = f"{right / fired:6.3f}" if fired else "     -"
-            print(f"{rule:24} {name:9} {fired:6} {right:6} {precision}")
+            shown = f"{right / fired:6.3f}" if fired else "     -"
+            print(f"{rule:24} {name:9} {fired:6} {right:6} {shown}")
+    print()
+    print("precision and recall at other thresholds: reported, never used to choose one (the")
+    print("model's own threshold is cross-validated on the tuning days by train_turns.py; the")
+    print("tuning rows here are in-sample, the model having learned from those days)")
+    print(f"{'threshold':>9} {'set':9} {'splits':>6} {'prec.':>6} {'recall':>6}")
+    for name, debates in sets.items():
+        for threshold, right, split, real in turns_evaluation.curve(debates, THRESHOLDS):
+            precision = right / split if split else 1.0
+            print(f"{threshold:9.2f} {name:9} {split:6} {precision:6.3f} {right / real:6.3f}")
     print()
     print(f"{'day, now':36} {'set':9} {'real':>5} {'splits':>6} {'prec.':>6} {'recall':>6}")
     for name, days in (("tuning", TUNING_DAYS), ("held-out", HELD_OUT_DAYS)):

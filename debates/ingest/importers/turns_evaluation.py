@@ -22,7 +22,7 @@ from itertools import pairwise
 from ...choices import SpeechKind
 from . import parlparse, plaintext
 from .transcript import DebateMetadata, ParsedSpeech, ParsedTranscript
-from .turns import Cue, Rule, cue_of, is_question, rule_at
+from .turns import Cue, Rule, cue_of, is_question, rule_at, turn_starts
 
 
 class GoldKind(StrEnum):
@@ -247,14 +247,38 @@ def rule_counts(debates: Iterable[StrippedDebate]) -> dict[Rule, tuple[int, int]
     turns' sentences, so each rule's own precision can be read apart from the model's."""
     counts = {rule: [0, 0] for rule in Rule}
     for debate in debates:
-        sentences: list[str] = []
-        starts: set[int] = set()
-        for turn in debate.turns:
-            starts.add(len(sentences))
-            sentences.extend(turn.sentences)
+        sentences, starts = sentences_and_starts(debate)
         for index in range(1, len(sentences)):
             rule = rule_at(sentences, index)
             if rule is not None:
                 counts[rule][0] += index in starts
                 counts[rule][1] += 1
     return {rule: (right, fired) for rule, (right, fired) in counts.items()}
+
+
+def sentences_and_starts(debate: StrippedDebate) -> tuple[list[str], set[int]]:
+    """The debate's sentences in order, and the indexes where a real turn starts."""
+    sentences: list[str] = []
+    starts: set[int] = set()
+    for turn in debate.turns:
+        starts.add(len(sentences))
+        sentences.extend(turn.sentences)
+    return sentences, starts
+
+
+def curve(
+    debates: Iterable[StrippedDebate], thresholds: Sequence[float]
+) -> list[tuple[float, int, int, int]]:
+    """(threshold, right splits, splits, real changes) of the detector at each threshold,
+    splitting the real sentences as the importer does (its rules fire at every threshold)."""
+    pairs = [sentences_and_starts(debate) for debate in debates]
+    rows = []
+    for threshold in thresholds:
+        right = split = real = 0
+        for sentences, starts in pairs:
+            found = set(turn_starts(sentences, threshold=threshold)) - {0}
+            right += len(found & starts)
+            split += len(found)
+            real += len(starts - {0})
+        rows.append((threshold, right, split, real))
+    return rows
