@@ -7,7 +7,9 @@ an intervention ("Will the hon. Gentleman give way?" / "I give way."), the Chair
 point."), and the first and second person. Each place where a sentence starts is scored by a
 small logistic model over such features of the sentence, the one before it and the one after
 it (`features`); a turn starts where the score passes the model's threshold, at the new
-speaker's first sentence.
+speaker's first sentence. A few signs split without weighing (`rule_at`): the Chair calling
+someone, an acknowledgement of the last speaker, an answer's opening after a question put to
+a minister; each rule's precision is measured apart.
 
 The weights are learned from real Hansard with the speakers stripped (`bench/train_turns.py`,
 on the tuning days only; `bench/turns.py` scores them on days kept out) and ship in
