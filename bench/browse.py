@@ -25,11 +25,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORIC = ROOT / "fixtures" / "historic" / "speeches_sample.json.gz"
+# Each speech after the first answers a question that ends the one before, as the plain-text
+# detector (debates.ingest.importers.turns) recognises a change of speaker.
+QUESTIONS = [
+    "Will the Minister meet me to discuss this?",
+    "Will the Secretary of State look at this again?",
+    "Does my right hon. Friend agree that more must be done?",
+]
 REPLY_OPENINGS = [
-    "The hon. Gentleman makes an important point.",
-    "My hon. Friend is right to raise this.",
-    "The hon. Lady will know that the Government have acted.",
-    "I thank the hon. Member for his question.",
+    "I thank the hon. Member for his question.",  # bench/search.py's phrase query finds these
+    "I thank the hon. Gentleman for his question.",
+    "I thank my hon. Friend for his question.",
+    "I thank the hon. Lady for her question.",
 ]
 
 
@@ -39,17 +46,17 @@ def sentence_pool() -> list[str]:
         pool += [line.strip() for line in seed.read_text().splitlines() if line.strip()]
     for record in json.loads(gzip.decompress(HISTORIC.read_bytes())):
         pool += [s for s in re.split(r"(?<=[.?!])\s+", record["text"]) if 20 < len(s) < 400]
-    # A pool sentence must not itself open a reply, or speeches would split where we don't mean.
-    from debates.ingest.importers.turns import starts_new_turn
+    # A pool sentence must not itself start a turn, or speeches would split where we don't mean.
+    from debates.ingest.importers.turns import turn_starts
 
-    return [s for s in pool if not starts_new_turn(s)]
+    return [s for s in pool if turn_starts(["It is so.", s, "It is so."]) == [0]]
 
 
 def transcript(rng: random.Random, pool: list[str], speeches: int) -> bytes:
     lines = []
     for n in range(speeches):
         if n:
-            lines.append(rng.choice(REPLY_OPENINGS))
+            lines += [rng.choice(QUESTIONS), rng.choice(REPLY_OPENINGS)]
         lines += rng.sample(pool, rng.randint(2, 8))
     return ("\n".join(lines) + "\n").encode()
 

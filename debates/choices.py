@@ -93,6 +93,16 @@ class SpeechKind(Choices):
     DIVISION = "division", "Division"  # a vote: its number, the counts and the tellers
 
 
+class SpeechBoundary(Choices):
+    """Where a speech's edges come from (`Speech.boundary`)."""
+
+    RECORDED = "recorded", "Recorded"  # the source marks each speech (a speaker line, XML)
+    # Plain text names nobody: where one speech ends and the next begins was worked out
+    # from the text (debates.ingest.importers.turns) and may be wrong.
+    INFERRED = "inferred", "Inferred from the text"
+    EDITED = "edited", "Set by an editor"  # merged or split in the admin
+
+
 class IdentifierScheme(Choices):
     """Whose id a source gives a member (`MemberIdentifier.scheme`)."""
 

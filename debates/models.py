@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .choices import DebateKind, House, IdentifierScheme, SpeakerStatus, SpeechKind
+from .choices import DebateKind, House, IdentifierScheme, SpeakerStatus, SpeechBoundary, SpeechKind
 
 
 class SourceFile(models.Model):
@@ -240,6 +240,13 @@ class Speech(models.Model):
         " their member resolve when members are loaded.",
     )
     kind = models.CharField(max_length=20, choices=SpeechKind.choices, default=SpeechKind.SPEECH)
+    boundary = models.CharField(
+        max_length=20,
+        choices=SpeechBoundary.choices,
+        default=SpeechBoundary.RECORDED,
+        help_text="Where the speech's edges come from: the record, the text (inferred"
+        " from an unlabelled transcript) or an editor (merged or split in the admin).",
+    )
     heading = models.CharField(
         max_length=500, blank=True, help_text="A section heading printed before this speech."
     )

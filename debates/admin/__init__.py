@@ -7,7 +7,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from ..models import Debate, Member, MemberIdentifier, SourceFile, Speech
-from . import upload_views
+from . import turn_views, upload_views
 from .speakers import UnresolvedSpeakersMixin
 
 
@@ -28,7 +28,8 @@ class MemberAdmin(admin.ModelAdmin):
 class SpeechInline(admin.StackedInline):
     model = Speech
     extra = 0
-    fields = ["position", "speaker_name", "speaker_role", "member", "text"]
+    fields = ["position", "speaker_name", "speaker_role", "member", "boundary", "text"]
+    readonly_fields = ["boundary"]
     raw_id_fields = ["member"]
     show_change_link = True
 
@@ -42,6 +43,20 @@ class DebateAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     raw_id_fields = ["source_file"]
     inlines = [SpeechInline]
+
+    def get_urls(self):
+        # "Turns": merge or split speeches (turn_views.py, templates/admin/debates/debate/).
+        def turns(request, object_id):
+            return turn_views.turns(request, self, object_id)
+
+        return [
+            path(
+                "<path:object_id>/turns/",
+                self.admin_site.admin_view(turns),
+                name="debates_debate_turns",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Speech)

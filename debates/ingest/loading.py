@@ -330,6 +330,7 @@ def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
                 speaker_party=speech.speaker_party,
                 member_ref=speech.member_ref,
                 kind=speech.kind,
+                boundary=speech.boundary,
                 heading=speech.heading,
                 section=section,
                 source_reference=speech.source_reference,

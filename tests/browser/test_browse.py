@@ -64,7 +64,7 @@ class BrowseTests(BrowserTestCase):
         expect(page).to_have_url(re.compile(r"/debates/2023-12-19/israel-and-gaza/#s2-1$"))
         target = page.locator(":target")
         expect(target).to_have_attribute("id", "s2-1")
-        expect(target).to_contain_text("The hon. Gentleman makes a plea for those difficulties")
+        expect(target).to_contain_text("My understanding is that both the Foreign Secretary")
         # The targeted sentence is marked for the eye, not only in the DOM.
         background = target.evaluate("el => getComputedStyle(el).backgroundColor")
         self.assertNotIn(background, {"rgba(0, 0, 0, 0)", "transparent"})

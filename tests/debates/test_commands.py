@@ -132,7 +132,7 @@ class OptionsTests(TestCase):
     def setUp(self):
         self.folder = temporary_folder(self)
         self.path = self.folder / "points.txt"
-        self.path.write_text("Mr Speaker, on a point of order.\nI thank the hon. Lady for it.\n")
+        self.path.write_text("Will the Minister meet me?\nI thank the hon. Lady for that.\n")
 
     def test_options_give_a_file_without_manifest_its_metadata(self):
         stdout, _ = load_transcripts(

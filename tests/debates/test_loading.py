@@ -101,11 +101,14 @@ class LoadSeedsTests(TestCase):
                 self.assertEqual({speech.speaker_name for speech in speeches}, {""})
 
     def test_speech_keeps_its_paragraphs(self):
-        raw = b"A.\n\nB.\nThe hon. Lady will know this.\nC.\n\nD.\n"
+        raw = b"A.\n\nWill the Minister meet them?\nI thank the hon. Lady for that.\nC.\n\nD.\n"
         load_file(raw, name="p.txt", metadata=MANIFEST[SEED_UQ])
         self.assertEqual(
             [speech.paragraphs for speech in Speech.objects.all()],
-            [[["A."], ["B."]], [["The hon. Lady will know this.", "C."], ["D."]]],
+            [
+                [["A."], ["Will the Minister meet them?"]],
+                [["I thank the hon. Lady for that.", "C."], ["D."]],
+            ],
         )
 
     def test_source_file_keeps_the_raw_bytes(self):

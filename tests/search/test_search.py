@@ -86,7 +86,11 @@ class IndexFollowsDataTests(IndexTestCase):
 
     def test_replacing_removes_the_old_speeches_from_the_index(self):
         meta = DebateMetadata(title="Test", date=datetime.date(2024, 1, 2))
-        self.load("a.txt", "Zebras are here.\nThe hon. Lady will know the answer.", metadata=meta)
+        self.load(
+            "a.txt",
+            "Will the Minister count zebras?\nI thank the hon. Lady for that.",
+            metadata=meta,
+        )
         old = indexed_ids()
         self.assertEqual(len(old), 2)
         self.load("b.txt", "Giraffes instead.", metadata=meta, replace=True)

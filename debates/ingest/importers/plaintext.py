@@ -1,16 +1,18 @@
 """Plain text, one sentence per line, no speaker names (the seed transcripts' format).
 
 A blank line, where there is one, ends a paragraph. Lines broken after "hon." and similar
-abbreviations are rejoined; the text is split into speeches only where a sentence shows a
-change of speaker (see `turns`). Title, date, house and kind come from `DebateMetadata`.
+abbreviations are rejoined; the text is split into speeches where the sentences show a
+change of speaker (see `turns`), and every speech says its edges were inferred. A speaker is
+named only where the text names them (the Chair's "I call Adam Afriyie." before the turn).
+Title, date, house and kind come from `DebateMetadata`.
 """
 
 from dataclasses import dataclass
 
-from ...choices import DebateKind, House
+from ...choices import DebateKind, House, SpeechBoundary
 from .text import decode, normalise_space, rejoin_broken_lines, split_lines
 from .transcript import DebateMetadata, ParsedDebate, ParsedSpeech, ParsedTranscript, ParseError
-from .turns import split_into_turns
+from .turns import called_by_the_chair, split_into_turns
 
 FORMAT = "plaintext"
 
@@ -28,8 +30,9 @@ def parse(raw: bytes, *, metadata: DebateMetadata) -> ParsedTranscript:
     sentences = _sentences(decode(raw))
     if not sentences:
         raise ParseError("the file holds no text")
+    turns = split_into_turns(sentences, sentence_of=lambda s: s.text)
     speeches = tuple(
-        _speech(turn) for turn in split_into_turns(sentences, sentence_of=lambda s: s.text)
+        _speech(turn, previous) for turn, previous in zip(turns, [None, *turns[:-1]], strict=True)
     )
     debate = ParsedDebate(
         title=metadata.title,
@@ -71,10 +74,19 @@ def _sentences(text: str) -> list[_Sentence]:
     ]
 
 
-def _speech(turn: list[_Sentence]) -> ParsedSpeech:
+def _speech(turn: list[_Sentence], previous: list[_Sentence] | None) -> ParsedSpeech:
+    """A turn as a speech. It names a speaker only if the text does: the Chair calling
+    someone ("I call Adam Afriyie.") at the end of the turn before."""
+    name, role = called_by_the_chair(previous[-1].text) if previous else ("", "")
     paragraphs: list[list[str]] = []
     for sentence in turn:
         if not paragraphs or sentence.starts_paragraph:
             paragraphs.append([])
         paragraphs[-1].append(sentence.text)
-    return ParsedSpeech(paragraphs=tuple(map(tuple, paragraphs)), line=turn[0].line)
+    return ParsedSpeech(
+        paragraphs=tuple(map(tuple, paragraphs)),
+        line=turn[0].line,
+        speaker_name=name,
+        speaker_role=role,
+        boundary=SpeechBoundary.INFERRED,
+    )

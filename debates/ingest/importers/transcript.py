@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from ...choices import SpeechKind
+from ...choices import SpeechBoundary, SpeechKind
 
 
 class ParseError(ValueError):
@@ -41,6 +41,8 @@ class ParsedSpeech:
     heading: str = ""  # a section heading (ParlParse minor-heading) printed before this speech
     source_reference: str = ""  # the record's own id for this speech, if any
     line: int | None = None  # where the speech starts in the source
+    # RECORDED when the source marks the speech; INFERRED when the importer worked it out.
+    boundary: str = SpeechBoundary.RECORDED
 
     @property
     def sentences(self) -> tuple[str, ...]:
