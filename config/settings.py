@@ -332,6 +332,9 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 # Requests per address and period ("120/min", "5000/day") before 429 and Retry-After.
 CHAMBER_API_RATE = os.environ.get("CHAMBER_API_RATE", "120/min")
+# The same for the search box's member suggestions (/search/speakers/), asked for as people
+# type (static/js/speakers.js waits for a pause in the typing): five a second.
+CHAMBER_SUGGEST_RATE = os.environ.get("CHAMBER_SUGGEST_RATE", "300/min")
 REST_FRAMEWORK = {
     # Read-only and anonymous: no sessions, no CSRF, every caller limited by address.
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from haystack.inputs import BaseInput, Clean, Exact
 from haystack.query import SQ, SearchQuerySet
 
@@ -108,7 +109,13 @@ class SpeechSearchForm(forms.Form):
         label="Search speeches",
         required=False,
         max_length=MAX_QUERY_LENGTH,
-        widget=forms.SearchInput(attrs={"placeholder": "e.g. ceasefire"}),
+        # static/js/speakers.js suggests members from here as `speaker:` is typed.
+        widget=forms.SearchInput(
+            attrs={
+                "placeholder": "e.g. ceasefire",
+                "data-speaker-suggestions": reverse_lazy("search:speakers"),
+            }
+        ),
         # The search page opens its syntax table under this summary, which describes the box.
         help_text="How to search",
         error_messages={"max_length": "Please shorten your search to %(limit_value)d characters."},

@@ -13,7 +13,8 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
     `text` is the speech itself, stemmed.
     `speaker` (the name and office as printed, and the member's name), `party` and `title`
     (the debate's, and the section's within it) are searched by the `speaker:`, `party:`
-    and `title:` prefixes. The facet fields hold one exact value each (ids for members and
+    and `title:` prefixes. `speaker_auto` holds the member's name alone, cut into word
+    prefixes, for the search box's member suggestions (`autocomplete()`). The facet fields hold one exact value each (ids for members and
     debates, so that two members or debates with the same name stay apart); the search page
     turns ids back into names. `month` ("2023-03") is counted by trends, not shown as a facet.
     Nothing is stored: results are loaded from the database.
@@ -21,6 +22,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
 
     text = indexes.CharField(document=True)
     speaker = indexes.CharField()
+    speaker_auto = indexes.EdgeNgramField()
     title = indexes.CharField()
     party = indexes.CharField(faceted=True)
     member = indexes.FacetCharField()
@@ -45,6 +47,7 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
             DJANGO_ID: str(speech.pk),
             "text": speech.text,
             "speaker": self.prepare_speaker(speech),
+            "speaker_auto": member.name if member else None,
             "title": f"{debate.title} {speech.section}".strip(),
             "party": party,
             "party_exact": party,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, feeds, views
+from . import exports, feeds, suggestions, views
 
 app_name = "search"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("feed/", feeds.search_feed, name="feed"),
     path("export.csv", exports.export_csv, name="export-csv"),
     path("export.jsonl", exports.export_jsonl, name="export-jsonl"),
+    path("speakers/", suggestions.speakers, name="speakers"),
 ]
