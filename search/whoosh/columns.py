@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from whoosh.fields import ID as WHOOSH_ID
+from whoosh.fields import NUMERIC, FieldType
 from whoosh.matching import Matcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -59,6 +60,14 @@ def global_value_lists(searcher: Searcher, fieldname: str) -> list[tuple[Any, ..
     return [tuple(values) for values in lists]
 
 
+def missing(field: FieldType) -> Any:
+    """The raw column value of a document that has no value in the field (numeric columns
+    fill the gap with their largest number), or None."""
+    if isinstance(field, NUMERIC) and field.column_type is not None:
+        return field.column_type._default
+    return None
+
+
 def decode(searcher: Searcher, fieldname: str, key: Any) -> Any:
     """A column's raw value as the field's Python value (ints, floats, datetimes)."""
     field = searcher.schema[fieldname]
@@ -74,6 +83,7 @@ def count(
     `values` is `global_column` or `global_value_lists` of the field."""
     if searcher.reader().has_column(fieldname):
         tally = Counter(map(values.__getitem__, docs))
+        tally.pop(missing(searcher.schema[fieldname]), None)
         tally.pop(None, None)
         tally.pop("", None)  # a document without a value
         counted = Counter({decode(searcher, fieldname, key): n for key, n in tally.items()})

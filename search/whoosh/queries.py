@@ -15,11 +15,11 @@ differs.
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
-from typing import Self, cast
+from typing import Any, Self, cast
 
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.fields import Schema
+from whoosh.fields import DATETIME, FieldType, Schema
 from whoosh.formats import Format
 from whoosh.matching import (
     FilterMatcher,
@@ -34,8 +34,9 @@ from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.reading import IndexReader
 from whoosh.searching import SearchContext, Searcher
 from whoosh.util import make_binary_tree
+from whoosh.util.times import datetime_to_long
 
-from .columns import column_values
+from .columns import column_values, missing
 
 
 def tune(query: Query | None, schema: Schema) -> Query | None:
@@ -78,9 +79,9 @@ class ColumnRange(NumericRange):  # type: ignore[misc]  # Whoosh is untyped
         if not reader.has_column(self.fieldname):
             return super().matcher(searcher, context)
         field = reader.schema[self.fieldname]
-        low = field.to_column_value(self.start) if self.start is not None else None
-        high = field.to_column_value(self.end) if self.end is not None else None
+        low, high = _encoded(field, self.start), _encoded(field, self.end)
         start_excl, end_excl = self.startexcl, self.endexcl
+        none = missing(field)  # a document without a value is in no range
         deleted = reader.is_deleted if reader.has_deletions() else None
         ids = array(
             "I",
@@ -89,10 +90,21 @@ class ColumnRange(NumericRange):  # type: ignore[misc]  # Whoosh is untyped
                 for docnum, value in enumerate(column_values(reader, self.fieldname))
                 if (low is None or (low < value if start_excl else low <= value))
                 and (high is None or (value < high if end_excl else value <= high))
+                and value != none
                 and not (deleted and deleted(docnum))
             ),
         )
         return ListMatcher(ids, all_weights=self.boost)
+
+
+def _encoded(field: FieldType, bound: Any) -> Any:
+    """A range's bound as the field's column holds values. A date range's bounds are
+    already the column's numbers (Whoosh turns the dates into them)."""
+    if bound is None:
+        return None
+    if isinstance(field, DATETIME):
+        return bound if isinstance(bound, int) else datetime_to_long(bound)
+    return field.to_column_value(bound)
 
 
 class AdjacentPhrase(whoosh_query.Phrase):  # type: ignore[misc]  # Whoosh is untyped

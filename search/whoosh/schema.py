@@ -15,6 +15,7 @@ type, lookup and facet behaves as Haystack documents it), with three deliberate 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError
 from haystack.fields import FacetField, SearchField
+from whoosh.columns import NumericColumn
 from whoosh.fields import (
     BOOLEAN,
     DATETIME,
@@ -30,6 +31,8 @@ from whoosh.fields import (
 from whoosh.fields import ID as WHOOSH_ID
 
 from ..analysis import analyzer
+
+MISSING_FLOAT = 2**64 - 1  # a float column's raw value for a document without one
 
 
 def build_schema(fields: dict[str, SearchField]) -> tuple[str, Schema]:
@@ -63,7 +66,7 @@ def whoosh_field(field: SearchField) -> FieldType:
     if kind == "integer":
         return NUMERIC(numtype=int, field_boost=boost, sortable=True)
     if kind == "float":
-        return NUMERIC(numtype=float, field_boost=boost, sortable=True)
+        return sortable_float(field_boost=boost)
     if kind == "boolean":
         return BOOLEAN()  # Whoosh takes no boost on BOOLEAN
     if kind == "ngram":
@@ -76,3 +79,12 @@ def whoosh_field(field: SearchField) -> FieldType:
         field_boost=boost,
         sortable=not field.document,  # other text fields sort as in the stock engine
     )
+
+
+def sortable_float(field_boost: float = 1.0) -> NUMERIC:
+    """A float field with a column. Whoosh's own float column cannot be created (its
+    default, NaN, does not pack into the column's unsigned integers): the largest value
+    marks "none" instead."""
+    field_type = NUMERIC(numtype=float, field_boost=field_boost)
+    field_type.set_sortable(NumericColumn("Q", default=MISSING_FLOAT))
+    return field_type
