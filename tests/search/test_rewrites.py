@@ -13,6 +13,7 @@ from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
 from whoosh.query import DateRange, NumericRange
+from whoosh.searching import Searcher
 
 from search.whoosh import internals
 from search.whoosh.queries import (
@@ -56,6 +57,8 @@ def document(n: int) -> dict:
 
 class RewriteTests(SimpleTestCase):
     """30 documents in two segments, two of them deleted."""
+
+    searcher: Searcher
 
     @classmethod
     def setUpClass(cls):
