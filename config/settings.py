@@ -173,7 +173,7 @@ WHOOSH_PATH = env_path("WHOOSH_PATH", VAR_DIR / "whoosh")
 HAYSTACK_CONNECTIONS = {
     "default": {
         # Haystack's Whoosh backend, with the fixes docs/search-engine.md gives the reasons for.
-        "ENGINE": "search.backends.ChamberWhooshEngine",
+        "ENGINE": "search.whoosh.Engine",
         "PATH": str(WHOOSH_PATH),
         # Documents per batch for `update_index`/`rebuild_index`: big batches mean few
         # commits and few segments.

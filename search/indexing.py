@@ -42,7 +42,7 @@ from debates.models import Debate, Member, Speech
 from debates.words import plural
 
 from .models import IndexTask
-from .writers import WriterFailed
+from .whoosh.writers import WriterFailed
 
 log = logging.getLogger(__name__)
 

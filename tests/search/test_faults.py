@@ -21,7 +21,7 @@ from django.conf import settings
 from django.test import SimpleTestCase
 from psycopg.conninfo import make_conninfo
 
-from search.writers import HOLDER_FILE, read_holder
+from search.whoosh.writers import HOLDER_FILE, read_holder
 
 SPEECHES_PER_FILE = 250
 WORDS = [

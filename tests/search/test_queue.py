@@ -30,7 +30,7 @@ from debates import signals
 from debates.models import Debate, Speech
 from search import audit, indexing
 from search.models import IndexTask
-from search.writers import HOLDER_FILE, Holder, end_orphans, open_writer, read_holder
+from search.whoosh.writers import HOLDER_FILE, Holder, end_orphans, open_writer, read_holder
 from tests.factories import make_debate, make_member, make_speech
 from tests.search.test_faults import alive
 

@@ -25,7 +25,7 @@ from debates.ingest.loading import load_file
 from debates.models import Speech
 from search import indexing
 from search.analysis import stems
-from search.backends import AdjacentPhrase
+from search.whoosh.queries import AdjacentPhrase
 from tests.factories import make_debate, make_member, make_speech
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"

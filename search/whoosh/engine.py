@@ -1,0 +1,507 @@
+"""The backend Haystack calls: Haystack's `WhooshSearchBackend` with the same answers, put
+together from the modules of this package (see its docstring for which does what).
+
+What a caller can see differ from the stock engine is only what Chamber chose (README,
+"How search works"): results carry no stored fields (they load from the database, and
+`highlight()` reads the text from there), facets of text are exact values, totals and
+facet counts are exact, a spelling suggestion keeps the words it cannot improve, and
+`more_like_this` honours its filters before taking the top matches.
+"""
+
+import os
+import warnings
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.encoding import force_str
+from haystack.backends import log_query
+from haystack.backends.whoosh_backend import WhooshEngine, WhooshHtmlFormatter, WhooshSearchBackend
+from haystack.constants import DJANGO_CT, ID
+from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.fields import SearchField
+from haystack.indexes import SearchIndex
+from haystack.utils import get_identifier, get_model_ct
+from whoosh import index as whoosh_index
+from whoosh import query as whoosh_query
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.collectors import FilterCollector
+from whoosh.fields import Schema
+from whoosh.highlight import ContextFragmenter
+from whoosh.highlight import highlight as whoosh_highlight
+from whoosh.qparser import FuzzyTermPlugin, QueryParser
+from whoosh.query import Query
+from whoosh.searching import ResultsPage, Searcher
+from whoosh.sorting import Count, DateRangeFacet, FieldFacet
+from whoosh.support.relativedelta import relativedelta
+
+from . import columns, internals, schema
+from .collectors import RecordingCollector, exhaustive
+from .opening import Searchers
+from .queries import DocSetQuery, split_exclusions, tune
+from .spelling import Vocabulary
+from .writers import open_writer, release_holder
+
+# Batches at least this big are written by several processes into several segments.
+BULK_THRESHOLD = 2000
+EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+
+
+class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haystack is untyped
+    def __init__(self, connection_alias: str, **options: Any):
+        super().__init__(connection_alias, **options)
+        # Seconds a write waits for another process's lock before giving up loudly.
+        self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
+        self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
+        self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
+        self.searchers = Searchers(self.path)
+        self.vocabulary = Vocabulary(self.path)
+
+    # -- Opening ---------------------------------------------------------------------
+
+    def setup(self) -> None:
+        from haystack import connections
+
+        if not self.use_file_storage:
+            raise SearchBackendError("Chamber's Whoosh engine needs an index folder (PATH).")
+        internals.check()
+        os.makedirs(self.path, exist_ok=True)
+        if not os.access(self.path, os.W_OK):
+            raise OSError(f"The Whoosh index folder {self.path} is not writable.")
+        self.storage = Searchers.storage(self.path)
+        fields = connections[self.connection_alias].get_unified_index().all_searchfields()
+        self.content_field_name, self.schema = self.build_schema(fields)
+        self.parser = QueryParser(self.content_field_name, schema=self.schema)
+        self.parser.add_plugins([FuzzyTermPlugin])  # "word~2", as Haystack's fuzzy lookup writes
+        try:
+            self.index = self.storage.open_index(schema=self.schema)
+        except whoosh_index.EmptyIndexError:
+            self.index = self.storage.create_index(self.schema)
+        self.setup_complete = True
+
+    def build_schema(self, fields: dict[str, SearchField]) -> tuple[str, Schema]:
+        return schema.build_schema(fields)
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, reopened only when the index has changed."""
+        if not self.setup_complete:
+            self.setup()
+        return self.searchers.searcher(self.index, self.schema)
+
+    def _parse(self, query_string: str) -> Query | None:
+        if query_string.strip() in ("*", "*:*"):
+            return whoosh_query.Every()
+        return tune(self.parser.parse(query_string), self.schema)
+
+    # -- Searching -------------------------------------------------------------------
+
+    @log_query  # type: ignore[untyped-decorator]  # Haystack is untyped
+    def search(
+        self,
+        query_string: str,
+        sort_by: list[str] | None = None,
+        start_offset: int = 0,
+        end_offset: int | None = None,
+        fields: str = "",
+        highlight: bool = False,
+        facets: dict[str, dict[str, Any]] | None = None,
+        date_facets: dict[str, dict[str, Any]] | None = None,
+        query_facets: list[tuple[str, str]] | None = None,
+        narrow_queries: set[str] | None = None,
+        spelling_query: str | None = None,
+        models: set[type[Model]] | None = None,
+        limit_to_registered_models: bool | None = None,
+        result_class: type | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        if not self.setup_complete:
+            self.setup()
+        query_string = force_str(query_string)
+        # Asked for (`spelling_suggestion(preferred)`), or with every search when the
+        # connection says INCLUDE_SPELLING, as in the stock engine.
+        suggestion = None
+        if spelling_query or self.include_spelling:
+            suggestion = self.create_spelling_suggestion(spelling_query or query_string)
+        if not query_string or (len(query_string) <= 1 and query_string != "*"):
+            return {**EMPTY, "spelling_suggestion": suggestion}
+        if query_facets:
+            warnings.warn("Whoosh does not handle query faceting.", Warning, stacklevel=2)
+
+        parsed = self._parse(query_string)
+        if parsed is None or parsed is whoosh_query.NullQuery:
+            return {**EMPTY, "spelling_suggestion": suggestion}
+        searcher = self.searcher()
+        if not searcher.doc_count():
+            return {**EMPTY, "spelling_suggestion": suggestion}
+
+        parsed, excluded = split_exclusions(parsed)
+        narrowed = self._filter(narrow_queries, models, limit_to_registered_models)
+        if narrowed is not None and not narrowed:  # the selections match nothing at all
+            return {**EMPTY, "spelling_suggestion": suggestion}
+        # Excluded words are dropped by set membership, which costs less than Whoosh's
+        # and-not matcher skipping through the excluded postings.
+        restrict: set[int] = set().union(*(searcher.docs_for_query(q) for q in excluded))
+        sortedby, reverse = self._sorting(sort_by)
+        date_groups, facet_types = self._date_facets(date_facets)
+        results = self._run(
+            searcher,
+            parsed,
+            narrowed=narrowed,
+            restrict=restrict,
+            sortedby=sortedby,
+            reverse=reverse,
+            groupedby=date_groups,
+            start_offset=start_offset,
+            end_offset=end_offset,
+            highlight=highlight,
+            query_string=query_string,
+            result_class=result_class,
+        )
+        raw_page, docs = results.pop("raw_page"), results.pop("docs")
+        results["facets"] = self._facet_counts(searcher, docs, raw_page, facets, facet_types)
+        results["spelling_suggestion"] = suggestion
+        return results
+
+    def _run(
+        self,
+        searcher: Searcher,
+        parsed: Query,
+        *,
+        narrowed: set[int] | None = None,
+        restrict: set[int] | None = None,
+        sortedby: list[FieldFacet] | None = None,
+        reverse: bool = False,
+        groupedby: list[DateRangeFacet] | None = None,
+        start_offset: int = 0,
+        end_offset: int | None = None,
+        highlight: bool = False,
+        query_string: str = "",
+        result_class: type | None = None,
+    ) -> dict[str, Any]:
+        """One pass over the matches: the page, the exact total and every match recorded."""
+        if narrowed is not None:
+            # Intersected inside the query: the matcher skips straight to the narrowed
+            # documents instead of visiting every match of the words to test each one.
+            parsed = whoosh_query.And([parsed, DocSetQuery(narrowed, searcher)])
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
+        wants_none = end_offset is not None and end_offset <= (start_offset or 0)
+        page_length = max(page_length, 1)
+        collector = exhaustive(
+            searcher.collector(
+                limit=page_num * page_length,
+                sortedby=sortedby,
+                reverse=reverse,
+                groupedby=groupedby or None,
+                optimize=False,
+            )
+        )
+        recorder = collector = RecordingCollector(collector)
+        if restrict:
+            collector = FilterCollector(collector, restrict=restrict)
+        searcher.search_with_collector(parsed, collector)
+        raw_page = ResultsPage(collector.results(), page_num, page_length)
+        if wants_none or raw_page.pagenum < page_num:  # past the end Whoosh gives the last
+            results: dict[str, Any] = {**EMPTY, "hits": raw_page.total}
+        else:
+            results = self._process_results(raw_page, result_class=result_class)
+            if highlight:
+                self._highlight(results["results"], query_string)
+        return {**results, "raw_page": raw_page, "docs": recorder.docs}
+
+    def _sorting(self, sort_by: list[str] | None) -> tuple[list[FieldFacet] | None, bool]:
+        if not sort_by:
+            return None, False
+        descending = {field.startswith("-") for field in sort_by}
+        if len(descending) > 1:
+            raise SearchBackendError(
+                "Whoosh requires all order_by fields to use the same sort direction"
+            )
+        return [columns.CachedColumnFacet(field.lstrip("-")) for field in sort_by], descending.pop()
+
+    def _date_facets(
+        self, date_facets: dict[str, dict[str, Any]] | None
+    ) -> tuple[list[DateRangeFacet], dict[str, str]]:
+        """Haystack's date facets, counted by Whoosh as the stock engine counts them."""
+        groups: list[DateRangeFacet] = []
+        facet_types: dict[str, str] = {}  # facet -> "dates"
+        for name, options in (date_facets or {}).items():
+            start, end = (_as_datetime(options[key]) for key in ("start_date", "end_date"))
+            gap = relativedelta(**{f"{options['gap_by']}s": options.get("gap_amount", 1)})
+            groups.append(DateRangeFacet(name, start, end, gap, maptype=Count))
+            facet_types[name] = "dates"
+        return groups, facet_types
+
+    def _facet_counts(
+        self,
+        searcher: Searcher,
+        docs: list[int],
+        raw_page: ResultsPage,
+        facets: dict[str, dict[str, Any]] | None,
+        facet_types: dict[str, str],
+    ) -> dict[str, dict[str, list[tuple[Any, int]]]]:
+        """Field facets counted over every match in one pass per facet, from the field's
+        column (one value per document) or its values read from the postings (several)."""
+        if not facets and not facet_types:
+            return {}
+        counts: dict[str, dict[str, list[tuple[Any, int]]]] = {
+            "fields": {},
+            "dates": {},
+            "queries": {},
+        }
+        for name in facets or ():
+            if name not in self.schema:
+                raise SearchBackendError(f"No field {name!r} to facet on.")
+            counts["fields"][name] = columns.count(searcher, name, docs, self._values(name))
+        if facet_types:
+            results = raw_page.results
+            for name in results.facet_names():
+                groups = results.groups(name)
+                groups.pop(None, None)
+                counts[facet_types[name]][name] = sorted(
+                    groups.items(), key=lambda item: (-item[1], item[0])
+                )
+        return counts
+
+    def _values(self, fieldname: str) -> list[Any]:
+        searcher = self.searcher()
+        if searcher.reader().has_column(fieldname):
+            return self.searchers.column(
+                fieldname, lambda: columns.global_column(searcher, fieldname)
+            )
+        return self.searchers.column(
+            fieldname, lambda: columns.global_value_lists(searcher, fieldname)
+        )
+
+    def _filter(
+        self,
+        narrow_queries: set[str] | None,
+        models: set[type[Model]] | None,
+        limit_to_registered_models: bool | None,
+    ) -> set[int] | None:
+        """Narrowing queries (facet selections, models) as one set of documents."""
+        narrow_queries = set(narrow_queries or ())
+        if limit_to_registered_models is None:
+            from django.conf import settings
+
+            limit_to_registered_models = getattr(
+                settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True
+            )
+        if models:
+            model_choices = sorted(get_model_ct(model) for model in models)
+        elif limit_to_registered_models:
+            model_choices = self.build_models_list()
+        else:
+            model_choices = []
+        if model_choices:
+            narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
+        if not narrow_queries:
+            return None
+        searcher = self.searcher()
+        docs: frozenset[int] | None = None
+        for query in sorted(narrow_queries, key=str):
+            query_string = force_str(query)
+
+            def find(query_string: str = query_string) -> frozenset[int]:
+                parsed = self._parse(query_string)
+                return frozenset(searcher.docs_for_query(parsed)) if parsed else frozenset()
+
+            matching = self.searchers.narrowed(query_string, find)
+            docs = matching if docs is None else docs & matching
+        assert docs is not None  # `narrow_queries` is not empty
+        return set(docs)  # Whoosh takes a set (of global document numbers) as a filter
+
+    def _highlight(self, results: list[Any], query_string: str) -> None:
+        """The stock engine's highlighting, from the text as the index was given it (read
+        from the database: the index stores no text)."""
+        from haystack import connections
+
+        unified_index = connections[self.connection_alias].get_unified_index()
+        analyzer = StemmingAnalyzer()
+        terms = [token.text for token in analyzer(query_string)]
+        by_model: dict[type[Model], list[Any]] = {}
+        for result in results:
+            by_model.setdefault(result.model, []).append(result)
+        for model, model_results in by_model.items():
+            index = unified_index.get_index(model)
+            objects = index.read_queryset(using=self.connection_alias).in_bulk(
+                [result.pk for result in model_results]
+            )
+            for result in model_results:
+                obj = objects.get(model._meta.pk.to_python(result.pk))
+                text = self._text_of(index, obj) if obj is not None else ""
+                marked = whoosh_highlight(
+                    text, terms, analyzer, ContextFragmenter(), WhooshHtmlFormatter("em")
+                )
+                result.highlighted = {self.content_field_name: [marked]}
+
+    def _text_of(self, index: SearchIndex, obj: Model) -> str:
+        try:
+            return force_str(index.full_prepare(obj).get(self.content_field_name) or "")
+        except SkipDocument:
+            return ""
+
+    def more_like_this(
+        self,
+        model_instance: Model,
+        additional_query_string: str | None = None,
+        start_offset: int = 0,
+        end_offset: int | None = None,
+        models: set[type[Model]] | None = None,
+        limit_to_registered_models: bool | None = None,
+        result_class: type | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Documents like `model_instance`, as the stock engine finds them (the key terms of
+        its text, by Whoosh's Bo1 model, searched for), but from the text as the index was
+        given it, and with any filters applied before the top matches are taken."""
+        from haystack import connections
+
+        searcher = self.searcher()
+        docnum = searcher.document_number(**{ID: get_identifier(model_instance)})
+        if docnum is None:
+            return {**EMPTY, "results": []}
+        index = (
+            connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
+        )
+        text = self._text_of(index, model_instance)
+        keywords = searcher.key_terms_from_text(self.content_field_name, text, numterms=5)
+        if not keywords:
+            return {**EMPTY, "results": []}
+        query = whoosh_query.Or(
+            [
+                whoosh_query.Term(self.content_field_name, word, boost=weight)
+                for word, weight in keywords
+            ]
+        )
+        narrow = (
+            {additional_query_string} if additional_query_string not in (None, "", "*") else set()
+        )
+        narrowed = self._filter(narrow, models, limit_to_registered_models)
+        if narrowed is not None and not narrowed:
+            return {**EMPTY, "results": []}
+        results = self._run(
+            searcher,
+            query,
+            narrowed=narrowed,
+            restrict={docnum},
+            start_offset=start_offset,
+            end_offset=end_offset,
+            result_class=result_class,
+        )
+        results.pop("raw_page"), results.pop("docs")
+        return results
+
+    def create_spelling_suggestion(self, query_string: str | None) -> str | None:
+        """The query's words, each unknown one replaced by the closest indexed word, from
+        the vocabulary kept beside the index (`spelling`)."""
+        if not self.setup_complete:
+            self.setup()
+        return self.vocabulary.suggest(force_str(query_string or ""))
+
+    # -- Writing ---------------------------------------------------------------------
+
+    def update(self, index: SearchIndex, iterable: Iterable[Model], commit: bool = True) -> None:
+        # `update_index` hands over a queryset slice: it is read under the lock, like a drain.
+        if isinstance(iterable, QuerySet):
+            self.write(index, lambda: (list(iterable), ()), expected=iterable.count())
+            return
+        objects = list(iterable)
+        self.write(index, lambda: (objects, ()), expected=len(objects))
+
+    def remove(self, obj_or_string: Model | str, commit: bool = True) -> None:
+        identifier = get_identifier(obj_or_string)
+        self.write(None, lambda: ((), (identifier,)))
+
+    def write(
+        self,
+        index: SearchIndex | None,
+        read: Callable[[], tuple[Iterable[Model], Iterable[str]]],
+        *,
+        expected: int = 0,
+        wait: float | None = None,
+    ) -> int:
+        """Take the write lock, then call `read()` for the objects whose documents to add
+        or replace and the identifiers of documents to delete, and write them in one
+        commit. Returns how many documents were written or deleted.
+
+        Reading under the lock means two writers commit what they read of the database in
+        the order they read it: an older reading never lands over a newer one. The lock
+        is waited for up to `wait` seconds (LOCK_TIMEOUT by default), never skipped; a
+        write of `expected` documents or more goes to several processes."""
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.storage.open_index(schema=self.schema)
+        bulk = expected >= BULK_THRESHOLD and self.writer_procs > 1
+        writer = open_writer(
+            self.index,
+            self.path,
+            wait=self.lock_timeout if wait is None else wait,
+            limitmb=self.writer_limitmb,
+            **({"procs": self.writer_procs, "multisegment": True} if bulk else {}),
+        )
+        try:
+            objects, removed = read()
+            documents = [doc for doc in (self._document(index, obj) for obj in objects) if doc]
+            removed = list(removed)
+            fresh = self.index.is_empty()
+            for identifier in removed:
+                writer.delete_by_term(ID, identifier)
+            for document in documents:
+                if fresh:
+                    writer.add_document(**document)
+                else:
+                    writer.update_document(**document)
+            if not documents and not removed:
+                writer.cancel()
+                return 0
+            # Before the commit: the vocabulary is never behind the index.
+            self.vocabulary.record(doc.get(self.content_field_name, "") for doc in documents)
+        except BaseException:
+            writer.cancel()
+            release_holder(self.path)
+            raise
+        try:
+            writer.commit()
+        finally:
+            release_holder(self.path)
+        return len(documents) + len(removed)
+
+    def _document(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
+        assert index is not None  # only deletes come without an index
+        try:
+            prepared = index.full_prepare(obj)
+        except SkipDocument:
+            return None
+        prepared.pop("boost", None)
+        return {
+            key: value
+            for key, value in ((k, self._from_python(v)) for k, v in prepared.items())
+            if value is not None and key in self.schema
+        }
+
+    def delete_index(self) -> None:
+        self.searchers.forget()
+        super().delete_index()
+
+    def optimize(self) -> None:
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.storage.open_index(schema=self.schema)
+        writer = open_writer(self.index, self.path, wait=self.lock_timeout)
+        try:
+            writer.commit(optimize=True)
+        finally:
+            release_holder(self.path)
+
+
+def _as_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise ValueError(f"Not a date: {value!r}")
+
+
+class Engine(WhooshEngine):  # type: ignore[misc]  # Haystack is untyped
+    backend = ChamberWhooshBackend
