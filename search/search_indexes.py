@@ -14,10 +14,11 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
     `speaker` (the name and office as printed, and the member's name), `party` and `title`
     (the debate's, and the section's within it) are searched by the `speaker:`, `party:`
     and `title:` prefixes. `speaker_auto` holds the member's name alone, cut into word
-    prefixes, for the search box's member suggestions (`autocomplete()`). The facet fields hold one exact value each (ids for members and
-    debates, so that two members or debates with the same name stay apart); the search page
-    turns ids back into names. `month` ("2023-03") is counted by trends, not shown as a facet.
-    Nothing is stored: results are loaded from the database.
+    prefixes, for the search box's member suggestions (`autocomplete()`). The facet fields
+    hold one exact value each (ids for members and debates, so that two members or debates
+    with the same name stay apart); the search page turns ids back into names. `month`
+    ("2023-03") is counted by trends, not shown as a facet. Nothing is stored: results are
+    loaded from the database.
     """
 
     text = indexes.CharField(document=True)

@@ -17,6 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from haystack.query import SearchQuerySet
+from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle
 
 from debates.models import Member
@@ -103,7 +104,7 @@ def _starts_words(name: str, wanted: list[str]) -> bool:
     return all(any(word.startswith(prefix) for word in words) for prefix in wanted)
 
 
-class SuggestionRateThrottle(AnonRateThrottle):  # type: ignore[misc]  # DRF is untyped
+class SuggestionRateThrottle(AnonRateThrottle):
     """Requests per address (CHAMBER_SUGGEST_RATE), counted like the API's: the address
     the proxies name (CHAMBER_API_PROXIES), in Django's cache."""
 
@@ -112,18 +113,23 @@ class SuggestionRateThrottle(AnonRateThrottle):  # type: ignore[misc]  # DRF is 
     def get_rate(self) -> str:
         return str(settings.CHAMBER_SUGGEST_RATE)
 
+    def allows(self, request: HttpRequest) -> bool:
+        """Counts this request; False past the rate. The endpoint is a plain Django view:
+        its request is wrapped as DRF's, and no view is given (an anonymous rate reads none)."""
+        return bool(self.allow_request(Request(request), None))  # type: ignore[arg-type]
+
 
 @csrf_exempt  # reads only: a POST is refused (405), there is nothing to forge
 @require_safe
 def speakers(request: HttpRequest) -> JsonResponse:
     throttle = SuggestionRateThrottle()
-    if not throttle.allow_request(request, None):
+    if not throttle.allows(request):
         response = _refused("Too many suggestions asked for: wait a moment.", status=429)
         response["Retry-After"] = str(max(1, round(throttle.wait() or 1)))
         return response
     form = SpeakerPrefixForm(request.GET)
     if not form.is_valid():
-        return _refused(" ".join(form.errors.get("q", ["Bad request."])), status=400)
+        return _refused(" ".join(str(error) for error in form.errors.get("q", [])), status=400)
     try:
         found = suggest(form.cleaned_data["q"])
     except Exception:

@@ -40,7 +40,7 @@
     return token && token.prefix.length <= MAX_PREFIX && LETTERS.test(token.prefix);
   }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
   function enhance(input, number) {
     var url = input.getAttribute("data-speaker-suggestions");
@@ -114,8 +114,11 @@
         pause.className = "visually-hidden";
         pause.textContent = ", "; // read as two phrases; seen as two lines
         details.className = "speaker-suggestions__details";
-        details.textContent = [member.party, member.constituency, plural(member.speeches, "speech")]
-          .filter(Boolean).join(" · ");
+        details.textContent = [
+          member.party,
+          member.constituency,
+          plural(member.speeches, "speech", "speeches")
+        ].filter(Boolean).join(" · ");
         option.append(name, pause, details);
         list.append(option);
       });
@@ -130,7 +133,7 @@
         list.style.minWidth = input.offsetWidth + "px";
       }
       status.textContent = found.length
-        ? plural(found.length, "member") + " suggested"
+        ? plural(found.length, "member", "members") + " suggested"
         : "No members suggested";
     }
 
