@@ -29,6 +29,8 @@ class AccessibilityTests(BrowserTestCase):
             member=member
         )
         debate = Debate.objects.order_by("date").last()
+        # The first seed's speech 1 has related speeches (in the other seed debate).
+        related = f"{Debate.objects.order_by('date').first().get_absolute_url()}1/"
         # A real sitting day: sections, divisions, the record's own words, unresolved names.
         day = load_file(PARLPARSE_DAY.read_bytes(), name=PARLPARSE_DAY.name).debates
         bill = next(d for d in day if d.title == "Illegal Migration Bill")
@@ -41,6 +43,7 @@ class AccessibilityTests(BrowserTestCase):
             f"/debates/{debate.date:%Y-%m-%d}/": 200,
             f"{debate.get_absolute_url()}?highlight=ceasefire": 200,
             f"{debate.get_absolute_url()}1/?highlight=ceasefire": 200,
+            related: 200,
             "/members/": 200,
             member.get_absolute_url(): 200,
             "/search/": 200,
@@ -61,6 +64,8 @@ class AccessibilityTests(BrowserTestCase):
         for path, status in pages.items():
             with self.subTest(path=path):
                 self.assertEqual(self.page.goto(self.live_server_url + path).status, status)
+                if path == related:
+                    expect(self.page.get_by_role("region", name="Related speeches")).to_be_visible()
                 results = axe.run(self.page, options={**RULES, "resultTypes": ["violations"]})
                 self.assertEqual(results.violations_count, 0, results.generate_report())
 
