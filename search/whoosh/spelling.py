@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ SYNTAX = re.compile(r'[\\+\-&|!(){}\[\]^"~*?:/]')
 class _Lexicon:
     """The vocabulary as loaded into this process."""
 
-    identity: tuple[int, int] = (0, 0)  # the file's (device, inode): a rebuild starts anew
+    generation: str = ""  # which vocabulary file: a rebuilt index's starts anew
     loaded_to: int = 0  # the highest row read
     words: set[str] = field(default_factory=set)
     by_deletion: dict[str, list[str]] = field(default_factory=dict)
@@ -70,9 +71,17 @@ class Vocabulary:
             return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS word (word TEXT PRIMARY KEY, documents INTEGER NOT NULL)"
-        )
+        with db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS word"
+                " (word TEXT PRIMARY KEY, documents INTEGER NOT NULL)"
+            )
+            # Which vocabulary this is: a rebuilt index's file may reuse the old one's inode.
+            db.execute("CREATE TABLE IF NOT EXISTS about (generation TEXT NOT NULL)")
+            db.execute(
+                "INSERT INTO about SELECT ? WHERE NOT EXISTS (SELECT 1 FROM about)",
+                (uuid.uuid4().hex,),
+            )
         return db
 
     def _read(self, sql: str, parameters: Iterable[object]) -> list[tuple[object, ...]]:
@@ -177,14 +186,12 @@ class Vocabulary:
     def _current(self) -> _Lexicon:
         """The lexicon, with the words added since it was last read."""
         with self._lock:
-            try:
-                stat = os.stat(self.path)
-            except FileNotFoundError:
-                self._lexicon = _Lexicon()
+            about = self._read("SELECT generation FROM about", ())
+            generation = str(about[0][0]) if about else ""
+            if generation != self._lexicon.generation:
+                self._lexicon = _Lexicon(generation=generation)
+            if not generation:
                 return self._lexicon
-            identity = (stat.st_dev, stat.st_ino)
-            if identity != self._lexicon.identity:
-                self._lexicon = _Lexicon(identity=identity)
             rows = self._read(
                 "SELECT rowid, word FROM word WHERE rowid > ? ORDER BY rowid",
                 (self._lexicon.loaded_to,),
