@@ -26,6 +26,7 @@ import random
 import re
 import resource
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -395,6 +396,7 @@ def run(args, workdir):
             print(f"({label}: {total} results but {len(shown)} loaded on the first page)")
         rows.append((label, total, *timed(search, args.repeats), *timed(page, args.repeats)))
 
+    spelling_rows, vocabulary_size = time_spelling(args)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     how = "in batches (--batched)" if args.batched else "on each commit"
 
@@ -430,6 +432,44 @@ def run(args, workdir):
     print(f" ms over {args.repeats} runs after a warm-up; search = SpeechSearchForm.search()")
     print(" through Haystack with every facet counted and the page's speeches loaded;")
     print(" page = the whole GET /search/ request through the test client)")
+    print()
+    print(f"Spelling suggestions ({vocabulary_size:,} words in the vocabulary; each query new):")
+    for label, p50, p95 in spelling_rows:
+        print(f"{label:<52} {p50:>8.1f} {p95:>6.1f} ms (p50, p95)")
+
+
+def time_spelling(args):
+    """Suggestions for queries never asked before (the cache would hide the work): one
+    misspelt word, and 500 characters of misspelt words; and the first suggestion of a
+    process, which reads the vocabulary and files its words by deletion."""
+    from haystack import connections
+
+    from search.whoosh.spelling import Vocabulary
+
+    backend = connections["default"].get_backend()
+    rng = random.Random(args.seed)
+    start = time.perf_counter()
+    fresh = Vocabulary(backend.path)
+    fresh.suggest("govermnent")
+    first = (time.perf_counter() - start) * 1000
+    with sqlite3.connect(fresh.path) as db:
+        words = [word for (word,) in db.execute("SELECT word FROM word WHERE length(word) >= 6")]
+
+    def misspelt():
+        word = rng.choice(words)
+        i = rng.randrange(1, len(word) - 2)
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # two letters swapped
+
+    def one_word():
+        fresh.suggest(misspelt())
+
+    def long_query():
+        fresh.suggest(" ".join(misspelt() for _ in range(90))[:500])
+
+    rows = [("first suggestion of a process", first, first)]
+    rows.append(("one misspelt word", *timed(one_word, args.repeats)))
+    rows.append(("500 characters of misspelt words (~60 words)", *timed(long_query, args.repeats)))
+    return rows, fresh.size()
 
 
 if __name__ == "__main__":

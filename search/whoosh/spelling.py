@@ -8,22 +8,23 @@ counts some words twice: the counts rank suggestions, nothing more). Whoosh's ow
 spelling field doubled the cost of indexing, and keeping the words as extra documents
 inside the index (as Chamber once did) skewed its document count and relevance statistics.
 
-Suggesting is cheap whatever the query and however large the vocabulary: each unknown word
-is looked up, not searched for. Every vocabulary word is filed under each of its one-letter
-deletions (built once per process, then extended with words added since), so that the
-words within one edit of a query word, and most within two, are found by a handful of
-dictionary lookups on the query word's own deletions ("symmetric delete"). Only the first
-`MAX_WORDS` unknown words of a query are checked, and answers are cached until the
-vocabulary changes.
+Suggesting is cheap whatever the query and however large the vocabulary: unknown words are
+looked up, not searched for. When a word first enters the vocabulary it is also filed
+under each of its one-letter deletions, so the words within one edit of a query word (and
+most within two) are found by looking up the query word and its own deletions in that
+table ("symmetric delete"): a few indexed SQLite queries per suggestion, nothing held in
+memory, nothing to build when a process starts. Only the first `MAX_WORDS` unknown words
+of a query are checked, and answers are cached until the vocabulary changes.
 """
 
 import os
 import re
 import sqlite3
 import threading
+import uuid
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 FILENAME = "vocabulary.sqlite3"
 # The words suggestions are made for: three letters or more, no digits.
@@ -35,26 +36,17 @@ CACHE_SIZE = 2048
 # Query syntax that is not a word to correct (as Haystack's Whoosh backend strips it).
 RESERVED_WORDS = ("AND", "NOT", "OR", "TO")
 SYNTAX = re.compile(r'[\\+\-&|!(){}\[\]^"~*?:/]')
-
-
-@dataclass
-class _Lexicon:
-    """The vocabulary as loaded into this process."""
-
-    identity: tuple[int, int] = (0, 0)  # the file's (device, inode): a rebuild starts anew
-    loaded_to: int = 0  # the highest row read
-    words: set[str] = field(default_factory=set)
-    by_deletion: dict[str, list[str]] = field(default_factory=dict)
-    suggestions: dict[str, str | None] = field(default_factory=dict)
-
-    def add(self, words: Iterable[str]) -> None:
-        for word in words:
-            if word in self.words:
-                continue
-            self.words.add(word)
-            for deleted in _deletions(word):
-                self.by_deletion.setdefault(deleted, []).append(word)
-        self.suggestions.clear()
+# Parameters per SQL statement (SQLite's limit is 32,766; older builds 999).
+CHUNK = 900
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS word (word TEXT PRIMARY KEY, documents INTEGER NOT NULL)",
+    # Each word under each of its one-letter deletions (never of its first letter:
+    # suggestions share it, as Whoosh's did).
+    "CREATE TABLE IF NOT EXISTS deletion (key TEXT NOT NULL, word TEXT NOT NULL,"
+    " PRIMARY KEY (key, word)) WITHOUT ROWID",
+    # Which vocabulary this is: a rebuilt index's file may reuse the old one's inode.
+    "CREATE TABLE IF NOT EXISTS about (generation TEXT NOT NULL)",
+)
 
 
 class Vocabulary:
@@ -63,49 +55,57 @@ class Vocabulary:
     def __init__(self, folder: str):
         self.path = os.path.join(folder, FILENAME)
         self._lock = threading.Lock()
-        self._lexicon = _Lexicon()
+        self._cache: dict[str, str | None] = {}
+        self._cached_version: tuple[object, ...] = ()
 
     def _connect(self, *, write: bool = False) -> sqlite3.Connection:
         if not write:  # a reader never creates or locks the file
             return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS word (word TEXT PRIMARY KEY, documents INTEGER NOT NULL)"
-        )
+        with db:
+            for statement in SCHEMA:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO about SELECT ? WHERE NOT EXISTS (SELECT 1 FROM about)",
+                (uuid.uuid4().hex,),
+            )
         return db
-
-    def _read(self, sql: str, parameters: Iterable[object]) -> list[tuple[object, ...]]:
-        """Rows of a query, or none while the vocabulary does not exist yet."""
-        try:
-            db = self._connect()
-        except sqlite3.OperationalError:
-            return []
-        try:
-            return db.execute(sql, tuple(parameters)).fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return []
-            raise
-        finally:
-            db.close()
 
     # -- Writing (under the index's write lock) ----------------------------------------
 
     def record(self, texts: Iterable[str]) -> int:
-        """Count the words of documents about to be committed; returns how many words."""
+        """Count the words of documents about to be committed, filing new words under
+        their deletions; returns how many distinct words."""
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(set(WORD.findall(text.lower())))
         if not counts:
             return 0
+        words = sorted(counts)
         db = self._connect(write=True)
         try:
             with db:
+                known = {
+                    row[0]
+                    for chunk in _chunks(words)
+                    for row in db.execute(
+                        f"SELECT word FROM word WHERE word IN ({_marks(chunk)})", chunk
+                    )
+                }
                 db.executemany(
                     "INSERT INTO word (word, documents) VALUES (?, ?) ON CONFLICT (word)"
                     " DO UPDATE SET documents = documents + excluded.documents",
                     counts.items(),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO deletion (key, word) VALUES (?, ?)",
+                    (
+                        (key, word)
+                        for word in words
+                        if word not in known
+                        for key in _deletions(word)
+                    ),
                 )
         finally:
             db.close()
@@ -114,85 +114,114 @@ class Vocabulary:
     # -- Reading -----------------------------------------------------------------------
 
     def size(self) -> int:
-        return len(self._current().words)
+        rows = self._read(lambda db: db.execute("SELECT count(*) FROM word").fetchall())
+        return int(rows[0][0]) if rows else 0
 
     def __contains__(self, word: str) -> bool:
-        return word.lower() in self._current().words
+        return bool(self._known([word.lower()]))
 
     def suggest(self, query_string: str) -> str | None:
         """The query with each unknown word replaced by the closest known one (fewest
         edits, then most documents); None for a query without words. Known words, query
         syntax and words nothing is close to are kept as written."""
-        lexicon = self._current()
-        if query_string in lexicon.suggestions:
-            return lexicon.suggestions[query_string]
         cleaned = query_string
         for reserved in RESERVED_WORDS:
             cleaned = re.sub(rf"\b{reserved}\b", " ", cleaned)
         words = SYNTAX.sub(" ", cleaned).split()
         if not words:
             return None
-        unknown = [
-            word.lower()
-            for word in words
-            if WORD.fullmatch(word.lower()) and word.lower() not in lexicon.words
-        ]
-        closest = self._closest(lexicon, unknown[:MAX_WORDS])
+        version = self._version()
+        with self._lock:
+            if version != self._cached_version:
+                self._cache, self._cached_version = {}, version
+            if query_string in self._cache:
+                return self._cache[query_string]
+        lowered = list(dict.fromkeys(w.lower() for w in words if WORD.fullmatch(w.lower())))
+        known = self._known(lowered)
+        unknown = [word for word in lowered if word not in known][:MAX_WORDS]
+        closest = self._closest(unknown)
         suggestion = " ".join(closest.get(word.lower()) or word for word in words)
-        if len(lexicon.suggestions) >= CACHE_SIZE:
-            lexicon.suggestions.pop(next(iter(lexicon.suggestions)))
-        lexicon.suggestions[query_string] = suggestion
+        with self._lock:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[query_string] = suggestion
         return suggestion
 
-    def _closest(self, lexicon: _Lexicon, words: list[str]) -> dict[str, str]:
-        candidates: dict[str, list[tuple[int, str]]] = {}
-        for word in dict.fromkeys(words):
-            keys = {word, *_deletions(word)}
-            found = {known for key in keys for known in lexicon.by_deletion.get(key, ())}
-            found.update(key for key in keys if key in lexicon.words)
-            found.discard(word)
-            scored = [
-                (distance, known)
-                for known in found
-                if known[0] == word[0] and (distance := _distance(word, known)) <= 2
-            ]
-            if scored:
-                nearest = min(distance for distance, _ in scored)
-                candidates[word] = [item for item in scored if item[0] == nearest]
-        if not candidates:
-            return {}
-        documents = self._documents({known for c in candidates.values() for _, known in c})
-        return {
-            word: max(scored, key=lambda item: (documents.get(item[1], 0), item[1]))[1]
-            for word, scored in candidates.items()
-        }
-
-    def _documents(self, words: set[str]) -> dict[str, int]:
+    def _closest(self, words: list[str]) -> dict[str, str]:
+        """{word: the closest known word} for the words that have one within two edits."""
         if not words:
             return {}
-        marks = ",".join("?" * len(words))
-        rows = self._read(f"SELECT word, documents FROM word WHERE word IN ({marks})", words)
-        return {str(word): int(str(documents)) for word, documents in rows}
+        keys_of = {word: {word, *_deletions(word)} for word in words}
+        keys = sorted(set().union(*keys_of.values()))
+        filed: dict[str, set[str]] = {}  # deletion key -> known words filed under it
+        for key, known in self._select("SELECT key, word FROM deletion WHERE key IN", keys):
+            filed.setdefault(str(key), set()).add(str(known))
+        documents = {
+            str(known): int(str(count))
+            for known, count in self._select("SELECT word, documents FROM word WHERE word IN", keys)
+        }
+        candidates: dict[str, set[str]] = {}
+        for word, word_keys in keys_of.items():
+            found = {known for key in word_keys for known in filed.get(key, ())}
+            found.update(key for key in word_keys if key in documents)  # a deletion is a word
+            found.discard(word)
+            candidates[word] = {known for known in found if known[0] == word[0]}
+        missing = sorted({c for found in candidates.values() for c in found} - documents.keys())
+        for known, count in self._select("SELECT word, documents FROM word WHERE word IN", missing):
+            documents[str(known)] = int(str(count))
+        closest: dict[str, str] = {}
+        for word, found in candidates.items():
+            scored = [(d, known) for known in found if (d := _distance(word, known)) <= 2]
+            if scored:
+                nearest = min(d for d, _ in scored)
+                closest[word] = max(
+                    (known for d, known in scored if d == nearest),
+                    key=lambda known: (documents.get(known, 0), known),
+                )
+        return closest
 
-    def _current(self) -> _Lexicon:
-        """The lexicon, with the words added since it was last read."""
-        with self._lock:
-            try:
-                stat = os.stat(self.path)
-            except FileNotFoundError:
-                self._lexicon = _Lexicon()
-                return self._lexicon
-            identity = (stat.st_dev, stat.st_ino)
-            if identity != self._lexicon.identity:
-                self._lexicon = _Lexicon(identity=identity)
-            rows = self._read(
-                "SELECT rowid, word FROM word WHERE rowid > ? ORDER BY rowid",
-                (self._lexicon.loaded_to,),
-            )
-            if rows:
-                self._lexicon.add(str(word) for _, word in rows)
-                self._lexicon.loaded_to = int(str(rows[-1][0]))
-            return self._lexicon
+    def _known(self, words: list[str]) -> set[str]:
+        return {str(row[0]) for row in self._select("SELECT word FROM word WHERE word IN", words)}
+
+    def _version(self) -> tuple[object, ...]:
+        """Changes whenever a word is added, or the vocabulary is started afresh."""
+        rows = self._read(
+            lambda db: db.execute(
+                "SELECT (SELECT generation FROM about), (SELECT max(rowid) FROM word)"
+            ).fetchall()
+        )
+        return tuple(rows[0]) if rows else ()
+
+    def _select(self, sql: str, values: Sequence[str]) -> list[tuple[object, ...]]:
+        """Rows of `sql` ("... IN") for `values`, in chunks."""
+        rows: list[tuple[object, ...]] = []
+        for chunk in _chunks(values):
+            statement = f"{sql} ({_marks(chunk)})"
+            rows += self._read(lambda db: db.execute(statement, chunk).fetchall())  # noqa: B023
+        return rows
+
+    def _read(self, query: Callable[[sqlite3.Connection], list[Any]]) -> list[Any]:
+        """What `query` reads, or nothing while the vocabulary does not exist yet."""
+        try:
+            db = self._connect()
+        except sqlite3.OperationalError:
+            return []
+        try:
+            return query(db)
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error) or "unable to open" in str(error):
+                return []
+            raise
+        finally:
+            db.close()
+
+
+def _chunks(values: Sequence[str]) -> list[list[str]]:
+    return [list(values[i : i + CHUNK]) for i in range(0, len(values), CHUNK)]
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _deletions(word: str) -> set[str]:
