@@ -6,12 +6,19 @@ import tempfile
 
 from django.conf import settings
 from django.test.runner import DiscoverRunner
+from django.test.utils import override_settings
 from haystack import connections
 
 
 class ChamberTestRunner(DiscoverRunner):
     def setup_test_environment(self, **kwargs):
         super().setup_test_environment(**kwargs)
+        # The parity tests' model (tests/parity) exists only in tests: installed before the
+        # tests are found and the test database is created, so that its table is made.
+        self.test_apps = override_settings(
+            INSTALLED_APPS=[*settings.INSTALLED_APPS, "tests.parity"]
+        )
+        self.test_apps.enable()
         self.whoosh_path = tempfile.mkdtemp(prefix="chamber-whoosh-")
         settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = self.whoosh_path
         connections.connections_info["default"]["PATH"] = self.whoosh_path
@@ -23,4 +30,5 @@ class ChamberTestRunner(DiscoverRunner):
 
     def teardown_test_environment(self, **kwargs):
         shutil.rmtree(self.whoosh_path, ignore_errors=True)
+        self.test_apps.disable()
         super().teardown_test_environment(**kwargs)
