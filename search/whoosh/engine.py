@@ -38,6 +38,7 @@ from whoosh.support.relativedelta import relativedelta
 
 from . import columns, internals, schema
 from .collectors import RecordingCollector, exhaustive
+from .lookups import SearchQuery
 from .opening import Searchers
 from .queries import DocSetQuery, split_exclusions, tune
 from .spelling import Vocabulary
@@ -46,6 +47,9 @@ from .writers import open_writer, release_holder
 # Batches at least this big are written by several processes into several segments.
 BULK_THRESHOLD = 2000
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+# "More like this": the key terms searched for (Whoosh's default), from how many candidates.
+MLT_TERMS = 5
+MLT_CANDIDATE_TERMS = 20
 
 
 class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haystack is untyped
@@ -256,11 +260,13 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         if facet_types:
             results = raw_page.results
             for name in results.facet_names():
-                groups = results.groups(name)
-                groups.pop(None, None)
-                counts[facet_types[name]][name] = sorted(
-                    groups.items(), key=lambda item: (-item[1], item[0])
-                )
+                groups = dict(results.groups(name))
+                outside = groups.pop(None, None)  # matches outside every range
+                ordered = sorted(groups.items(), key=lambda item: (-item[1], item[0]))
+                if outside is not None:  # placed by its count, as the stock engine does
+                    place = next((i for i, (_, n) in enumerate(ordered) if n < outside), None)
+                    ordered.insert(len(ordered) if place is None else place, (None, outside))
+                counts[facet_types[name]][name] = ordered
         return counts
 
     def _values(self, fieldname: str) -> list[Any]:
@@ -365,7 +371,16 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
         )
         text = self._text_of(index, model_instance)
-        keywords = searcher.key_terms_from_text(self.content_field_name, text, numterms=5)
+        # Whoosh's key terms (Bo1), but only words some other document has: a word found
+        # nowhere else (a name, a slip of the keyboard) would take a key term's place and
+        # find nothing, and a speech full of them would have no related speeches at all.
+        keywords = [
+            (word, weight)
+            for word, weight in searcher.key_terms_from_text(
+                self.content_field_name, text, numterms=MLT_CANDIDATE_TERMS
+            )
+            if searcher.doc_frequency(self.content_field_name, word) > 1
+        ][:MLT_TERMS]
         if not keywords:
             return {**EMPTY, "results": []}
         query = whoosh_query.Or(
@@ -505,3 +520,4 @@ def _as_datetime(value: object) -> datetime:
 
 class Engine(WhooshEngine):  # type: ignore[misc]  # Haystack is untyped
     backend = ChamberWhooshBackend
+    query = SearchQuery

@@ -15,10 +15,10 @@ type, lookup and facet behaves as Haystack documents it), with three deliberate 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError
 from haystack.fields import FacetField, SearchField
+from whoosh import query as whoosh_query
 from whoosh.columns import NumericColumn
 from whoosh.fields import (
     BOOLEAN,
-    DATETIME,
     IDLIST,
     KEYWORD,
     NGRAM,
@@ -28,7 +28,9 @@ from whoosh.fields import (
     FieldType,
     Schema,
 )
+from whoosh.fields import DATETIME as WHOOSH_DATETIME
 from whoosh.fields import ID as WHOOSH_ID
+from whoosh.util.times import datetime_to_long
 
 from ..analysis import analyzer
 
@@ -88,3 +90,30 @@ def sortable_float(field_boost: float = 1.0) -> NUMERIC:
     field_type = NUMERIC(numtype=float, field_boost=field_boost)
     field_type.set_sortable(NumericColumn("Q", default=MISSING_FLOAT))
     return field_type
+
+
+class DATETIME(WHOOSH_DATETIME):  # type: ignore[misc]  # Whoosh is untyped
+    """Whoosh's date field, keeping a range's exclusive bounds: Whoosh's own dropped them,
+    so `day__gt=d` (written `{d to}`) found d too. An exclusive bound excludes that instant;
+    an inclusive one takes in the whole of what was written (a day: all of it), as before."""
+
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> whoosh_query.Query:
+        if start is None and end is None:
+            return whoosh_query.Every(fieldname, boost=boost)
+        low = high = None
+        if start is not None:
+            low = datetime_to_long(self._parse_datestring(start).floor())
+        if end is not None:
+            at = self._parse_datestring(end)
+            high = datetime_to_long(at.floor() if endexcl else at.ceil())
+        return whoosh_query.NumericRange(
+            fieldname, low, high, startexcl=startexcl, endexcl=endexcl, boost=boost
+        )

@@ -40,7 +40,7 @@ from tests.parity.indexes import ParityIndex
 from tests.parity.models import Document
 
 # The engine under test: the one place to change when the backend moves.
-CHAMBER_ENGINE = "search.backends.ChamberWhooshEngine"
+CHAMBER_ENGINE = "search.whoosh.Engine"
 STOCK_ENGINE = "haystack.backends.whoosh_backend.WhooshEngine"
 ENGINES = {"stock": STOCK_ENGINE, "chamber": CHAMBER_ENGINE}
 

@@ -157,3 +157,25 @@ class RelatedSpeechesTests(IndexTestCase):
         self.assertNotContains(response, "Related speeches")
         self.assertContains(response, "Fishing quotas in the North Sea")
         self.assertIn(f"speech {self.speech.pk}", logs.output[0])
+
+
+class KeyTermTests(IndexTestCase):
+    def test_words_no_other_speech_has_do_not_crowd_out_the_shared_ones(self):
+        """Whoosh's key terms are the speech's rarest words; names and slips found nowhere
+        else would be all five of them and find nothing."""
+        unique = "Zorblax Quintrell Vexamor Plinthwick Gorvanth Sklerrit"
+        shared = "Fishing quotas protect trawlers and harbours."
+        speech = make_speech(debate=make_debate(title="Fisheries"), text=f"{unique}. {shared}")
+        other = make_speech(
+            debate=make_debate(title="Quotas", date=datetime.date(2023, 1, 5)),
+            text="Trawlers in our harbours need fair fishing quotas.",
+        )
+        make_speech(
+            debate=make_debate(title="Schools", date=datetime.date(2022, 1, 5)),
+            text="Teachers deserve classrooms with working radiators.",
+        )
+        self.index_everything()
+        from haystack.query import SearchQuerySet
+
+        found = [int(result.pk) for result in SearchQuerySet().more_like_this(speech)]
+        self.assertEqual(found, [other.pk])
