@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 CHROMIUM ?= /usr/bin/chromium
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve setup install chromium test test-postgres lint format clean
+.PHONY: run serve setup install chromium geo test test-postgres lint format clean
 
 run: setup
 	$(MANAGE) runserver $(HOST)
@@ -43,7 +43,15 @@ chromium:
 
 # The suite under coverage; the report (lines of config/, debates/, search/ run by the tests)
 # follows it.
-test: install chromium
+# GeoDjango's libraries, for the search tests of Haystack's LocationField (Debian's GDAL,
+# which brings GEOS).
+geo:
+	@ldconfig -p | grep -q libgdal || { \
+	  echo "Installing GDAL for the LocationField tests (apt-get)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get install -y -q libgdal32 || { $$sudo apt-get update -q && $$sudo apt-get install -y -q libgdal32; }; }
+
+test: install chromium geo
 	$(BIN)/coverage run manage.py test tests --noinput --parallel 1
 	$(BIN)/coverage report --sort=cover
 

@@ -3,9 +3,9 @@
 Deliberately not in a module named `search_indexes`, so that Haystack's discovery never
 adds it to the site's own connection: only the parity tests' connections use it.
 
-No `LocationField`: it needs GeoDjango's `Point`, and importing
-`django.contrib.gis.geos` fails here because the GDAL library is not installed (GeoDjango
-loads GDAL before GEOS). Chamber itself has no geographic data.
+`LocationField` takes GeoDjango's `Point`, which needs the GDAL and GEOS libraries
+(`make geo` installs Debian's). Whoosh has no geometry: both engines index a location as
+its text ("lat,lon") and take no spatial lookups.
 """
 
 import datetime
@@ -33,6 +33,7 @@ class ParityIndex(indexes.SearchIndex, indexes.Indexable):
     tags = indexes.MultiValueField(model_attr="tag_list", faceted=True)
     name_auto = indexes.EdgeNgramField(model_attr="name")
     title_ngram = indexes.NgramField(model_attr="title")
+    location = indexes.LocationField(model_attr="point")
 
     def get_model(self) -> type[Document]:
         return Document

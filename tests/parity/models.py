@@ -15,6 +15,8 @@ class Document(models.Model):
     day = models.DateField()
     moment = models.DateTimeField()
     tags = models.CharField(max_length=200)  # comma-separated: `tag_list`
+    latitude = models.FloatField()
+    longitude = models.FloatField()
 
     class Meta:
         app_label = "parity"
@@ -26,3 +28,9 @@ class Document(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return self.tags.split(",") if self.tags else []
+
+    @property
+    def point(self):  # GeoDjango's Point, which Haystack's LocationField takes
+        from django.contrib.gis.geos import Point
+
+        return Point(self.longitude, self.latitude)

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 from django.test import SimpleTestCase, TestCase
 from haystack import connections
+from haystack.inputs import Exact
 from haystack.query import SQ, SearchQuerySet
 from haystack.utils.loading import UnifiedIndex
 from whoosh.analysis import StemmingAnalyzer
@@ -110,6 +111,8 @@ def document_values(i: int) -> dict[str, Any]:
         "moment": datetime.datetime(2024, 3, 1, 6, tzinfo=datetime.UTC)
         + datetime.timedelta(hours=9 * i, minutes=i),
         "tags": ",".join(tags),
+        "latitude": 51.0 + i / 8,
+        "longitude": -i / 4,
     }
 
 
@@ -286,6 +289,7 @@ class ParityCases(ParityTests):
             "MultiValueField": SQ(tags="prime"),
             "EdgeNgramField": SQ(name_auto=doc.name[:3]),
             "NgramField": SQ(title_ngram="diar"),
+            "LocationField": SQ(location=Exact(f"{doc.latitude},{doc.longitude}")),
         }
         for kind, query in queries.items():
             with self.subTest(kind):
