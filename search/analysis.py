@@ -1,5 +1,5 @@
 """How speech text is cut into searchable words: one analyser for the index (see
-`backends.build_schema`) and for highlighting (see `snippets`), so that what is
+`search.whoosh.schema`) and for highlighting (see `snippets`), so that what is
 highlighted is exactly what matched."""
 
 from functools import cache

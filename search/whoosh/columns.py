@@ -62,7 +62,8 @@ def global_value_lists(searcher: Searcher, fieldname: str) -> list[tuple[Any, ..
 
 def missing(field: FieldType) -> Any:
     """The raw column value of a document that has no value in the field (numeric columns
-    fill the gap with their largest number), or None."""
+    fill the gap with their largest number), or None. (So an integer field's largest
+    value, 2,147,483,647, reads as none: Whoosh's own range query would find it.)"""
     if isinstance(field, NUMERIC) and field.column_type is not None:
         return field.column_type._default
     return None
@@ -84,8 +85,8 @@ def count(
     if searcher.reader().has_column(fieldname):
         tally = Counter(map(values.__getitem__, docs))
         tally.pop(missing(searcher.schema[fieldname]), None)
-        tally.pop(None, None)
-        tally.pop("", None)  # a document without a value
+        for nothing in (None, "", b""):  # a document without a value (b"": a text column)
+            tally.pop(nothing, None)
         counted = Counter({decode(searcher, fieldname, key): n for key, n in tally.items()})
     else:
         counted = Counter(value for doc in docs for value in values[doc])

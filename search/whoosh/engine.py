@@ -140,7 +140,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             return {**EMPTY, "spelling_suggestion": suggestion}
 
         parsed, excluded = split_exclusions(parsed)
-        narrowed = self._filter(narrow_queries, models, limit_to_registered_models)
+        narrowed = self._filter(searcher, narrow_queries, models, limit_to_registered_models)
         if narrowed is not None and not narrowed:  # the selections match nothing at all
             return {**EMPTY, "spelling_suggestion": suggestion}
         # Excluded words are dropped by set membership, which costs less than Whoosh's
@@ -256,7 +256,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         for name in facets or ():
             if name not in self.schema:
                 raise SearchBackendError(f"No field {name!r} to facet on.")
-            counts["fields"][name] = columns.count(searcher, name, docs, self._values(name))
+            values = self._values(searcher, name)
+            counts["fields"][name] = columns.count(searcher, name, docs, values)
         if facet_types:
             results = raw_page.results
             for name in results.facet_names():
@@ -269,8 +270,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
                 counts[facet_types[name]][name] = ordered
         return counts
 
-    def _values(self, fieldname: str) -> list[Any]:
-        searcher = self.searcher()
+    def _values(self, searcher: Searcher, fieldname: str) -> list[Any]:
         if searcher.reader().has_column(fieldname):
             return self.searchers.column(
                 fieldname, lambda: columns.global_column(searcher, fieldname)
@@ -281,6 +281,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
 
     def _filter(
         self,
+        searcher: Searcher,
         narrow_queries: set[str] | None,
         models: set[type[Model]] | None,
         limit_to_registered_models: bool | None,
@@ -303,7 +304,6 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
         if not narrow_queries:
             return None
-        searcher = self.searcher()
         docs: frozenset[int] | None = None
         for query in sorted(narrow_queries, key=str):
             query_string = force_str(query)
@@ -383,23 +383,32 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         ][:MLT_TERMS]
         if not keywords:
             return {**EMPTY, "results": []}
-        query = whoosh_query.Or(
+        query: Query = whoosh_query.Or(
             [
                 whoosh_query.Term(self.content_field_name, word, boost=weight)
                 for word, weight in keywords
             ]
         )
-        narrow = (
-            {additional_query_string} if additional_query_string not in (None, "", "*") else set()
-        )
-        narrowed = self._filter(narrow, models, limit_to_registered_models)
+        # The filters (`filter()`, `exclude()`) join the query, and what they exclude is
+        # dropped as a search drops it: neither is kept as a narrowing set, which for an
+        # exclusion would be nearly the whole index, once per debate excluded.
+        restrict = {docnum}
+        if additional_query_string and additional_query_string.strip() not in ("*", "*:*"):
+            parsed = self._parse(additional_query_string)
+            if parsed is None or parsed is whoosh_query.NullQuery:
+                return {**EMPTY, "results": []}  # a filter that matches nothing
+            wanted, excluded = split_exclusions(parsed)
+            restrict.update(*(searcher.docs_for_query(q) for q in excluded))
+            if not isinstance(wanted, whoosh_query.Every):
+                query = whoosh_query.And([query, wanted])
+        narrowed = self._filter(searcher, set(), models, limit_to_registered_models)
         if narrowed is not None and not narrowed:
             return {**EMPTY, "results": []}
         results = self._run(
             searcher,
             query,
             narrowed=narrowed,
-            restrict={docnum},
+            restrict=restrict,
             start_offset=start_offset,
             end_offset=end_offset,
             result_class=result_class,
@@ -410,9 +419,17 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
     def create_spelling_suggestion(self, query_string: str | None) -> str | None:
         """The query's words, each unknown one replaced by the closest indexed word, from
         the vocabulary kept beside the index (`spelling`)."""
-        if not self.setup_complete:
-            self.setup()
-        return self.vocabulary.suggest(force_str(query_string or ""))
+        searcher = self.searcher()
+        field = self.content_field_name
+        analyzer = self.schema[field].analyzer
+
+        def documents(word: str) -> int:
+            """How many documents hold the word now (by its stem, as the index has it)."""
+            stems = [token.text for token in analyzer(word)]
+            return searcher.doc_frequency(field, stems[0]) if stems else 0
+
+        version = self.searchers.version(self.index)
+        return self.vocabulary.suggest(force_str(query_string or ""), documents, version)
 
     # -- Writing ---------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 Whoosh is pinned (`whoosh-reloaded==2.7.5` in pyproject.toml). Upgrading it means reading
 this list: each entry names what is used, where, and what breaks without it. `check()`
 runs when the engine is set up, so a Whoosh without one of them fails at once with the
-entry's name, never later with a wrong answer; tests/search/test_rewrites.py calls it too.
+entry's name, never later with a wrong answer, and another version than the pinned one is
+warned of; tests/search/test_rewrites.py calls it too.
 """
 
 import inspect
+import warnings
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
@@ -122,7 +124,10 @@ def missing() -> list[Internal]:
         for owner in owners:
             target = getattr(target, owner, None)
         if internal.in_init:
-            found = f"self.{name} =" in inspect.getsource(getattr(target, "__init__", object))
+            try:
+                found = f"self.{name} =" in inspect.getsource(getattr(target, "__init__", object))
+            except (OSError, TypeError):  # installed without its source: cannot tell
+                found = True
         else:
             found = target is not None and hasattr(target, name)
         if not found:
@@ -131,6 +136,14 @@ def missing() -> list[Internal]:
 
 
 def check() -> None:
+    """Fails if a part relied on is missing; warns if Whoosh is not the pinned version."""
+    if installed_version() != PINNED:
+        warnings.warn(
+            f"Chamber's Whoosh engine is tested with {DISTRIBUTION} {PINNED}, not"
+            f" {installed_version()}: read search/whoosh/internals.py before relying on it.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     absent = missing()
     if absent:
         names = ", ".join(f"{i.module}.{i.path} ({i.used_by})" for i in absent)

@@ -9,6 +9,9 @@ where it writes a query Whoosh cannot answer.
 
 (`__gt` and `__lt` on dates lost their exclusive bound in Whoosh's date field itself; see
 `schema.DATETIME`.)
+
+And "more like this" is asked for the slice wanted: Haystack's `run_mlt` passed no offsets,
+so `more_like_this(speech)[:5]` built (and `load_all()` loaded) every match.
 """
 
 from typing import Any
@@ -27,6 +30,11 @@ class SearchQuery(WhooshSearchQuery):  # type: ignore[misc]  # Haystack is untyp
                     terms = " OR ".join(self.backend._from_python(v) for v in values)
                     return f"{self._prefix(field)}({terms})"
         return str(super().build_query_fragment(field, filter_type, value))
+
+    def run_mlt(self, **kwargs: Any) -> None:
+        kwargs.setdefault("start_offset", self.start_offset)
+        kwargs.setdefault("end_offset", self.end_offset)
+        super().run_mlt(**kwargs)
 
     def _prefix(self, field: str) -> str:
         from haystack import connections

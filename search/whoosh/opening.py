@@ -34,7 +34,9 @@ class Searchers:
 
     def __init__(self, path: str):
         self.path = path
-        self.epoch = 0  # bumped when the index is deleted, to drop every kept searcher
+        # Bumped when this process deletes the index: with the table of contents' identity
+        # (which a rebuild in any process changes), it says a kept searcher is stale.
+        self.epoch = 0
         self._local = _Kept()
 
     @staticmethod
@@ -68,7 +70,7 @@ class Searchers:
         return searcher
 
     def forget(self) -> None:
-        """Drop this thread's searcher and every other thread's on its next search."""
+        """Drop this thread's searcher, and mark what other threads keep as stale."""
         self.epoch += 1
         kept = self._local.searcher
         if kept is not None:

@@ -17,6 +17,7 @@ memory, nothing to build when a process starts. Only the first `MAX_WORDS` unkno
 of a query are checked, and answers are cached until the vocabulary changes.
 """
 
+import logging
 import os
 import re
 import sqlite3
@@ -24,7 +25,10 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 FILENAME = "vocabulary.sqlite3"
 # The words suggestions are made for: three letters or more, no digits.
@@ -36,6 +40,8 @@ CACHE_SIZE = 2048
 # Query syntax that is not a word to correct (as Haystack's Whoosh backend strips it).
 RESERVED_WORDS = ("AND", "NOT", "OR", "TO")
 SYNTAX = re.compile(r'[\\+\-&|!(){}\[\]^"~*?:/]')
+# Seconds a reader waits for a writer's lock on the vocabulary (WAL readers rarely wait).
+READ_TIMEOUT = 1.0
 # Parameters per SQL statement (SQLite's limit is 32,766; older builds 999).
 CHUNK = 900
 SCHEMA = (
@@ -59,8 +65,9 @@ class Vocabulary:
         self._cached_version: tuple[object, ...] = ()
 
     def _connect(self, *, write: bool = False) -> sqlite3.Connection:
-        if not write:  # a reader never creates or locks the file
-            return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        if not write:  # a reader never creates or locks the file, nor waits long
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            return sqlite3.connect(uri, uri=True, timeout=READ_TIMEOUT)
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
         with db:
@@ -120,17 +127,28 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return bool(self._known([word.lower()]))
 
-    def suggest(self, query_string: str) -> str | None:
+    def suggest(
+        self,
+        query_string: str,
+        documents: Callable[[str], int] | None = None,
+        version: object = None,
+    ) -> str | None:
         """The query with each unknown word replaced by the closest known one (fewest
         edits, then most documents); None for a query without words. Known words, query
-        syntax and words nothing is close to are kept as written."""
+        syntax and words nothing is close to are kept as written.
+
+        `documents(word)` says how many documents of the index hold a word now: the
+        vocabulary only grows (a deleted or corrected speech leaves its words in it), so a
+        word no document holds any more is neither known nor suggested, and candidates
+        are ranked by what the index holds. `version` is the index's: with the
+        vocabulary's, it keys the cache of answers."""
         cleaned = query_string
         for reserved in RESERVED_WORDS:
             cleaned = re.sub(rf"\b{reserved}\b", " ", cleaned)
         words = SYNTAX.sub(" ", cleaned).split()
         if not words:
             return None
-        version = self._version()
+        version = (self._version(), version)
         with self._lock:
             if version != self._cached_version:
                 self._cache, self._cached_version = {}, version
@@ -138,8 +156,10 @@ class Vocabulary:
                 return self._cache[query_string]
         lowered = list(dict.fromkeys(w.lower() for w in words if WORD.fullmatch(w.lower())))
         known = self._known(lowered)
+        if documents is not None:
+            known = {word for word in known if documents(word)}
         unknown = [word for word in lowered if word not in known][:MAX_WORDS]
-        closest = self._closest(unknown)
+        closest = self._closest(unknown, documents)
         suggestion = " ".join(closest.get(word.lower()) or word for word in words)
         with self._lock:
             if len(self._cache) >= CACHE_SIZE:
@@ -147,7 +167,9 @@ class Vocabulary:
             self._cache[query_string] = suggestion
         return suggestion
 
-    def _closest(self, words: list[str]) -> dict[str, str]:
+    def _closest(
+        self, words: list[str], live: Callable[[str], int] | None = None
+    ) -> dict[str, str]:
         """{word: the closest known word} for the words that have one within two edits."""
         if not words:
             return {}
@@ -166,12 +188,22 @@ class Vocabulary:
             found.update(key for key in word_keys if key in documents)  # a deletion is a word
             found.discard(word)
             candidates[word] = {known for known in found if known[0] == word[0]}
-        missing = sorted({c for found in candidates.values() for c in found} - documents.keys())
-        for known, count in self._select("SELECT word, documents FROM word WHERE word IN", missing):
-            documents[str(known)] = int(str(count))
+        every = {c for found in candidates.values() for c in found}
+        if live is not None:
+            documents = {known: live(known) for known in every}
+        else:
+            missing = sorted(every - documents.keys())
+            for known, count in self._select(
+                "SELECT word, documents FROM word WHERE word IN", missing
+            ):
+                documents[str(known)] = int(str(count))
         closest: dict[str, str] = {}
         for word, found in candidates.items():
-            scored = [(d, known) for known in found if (d := _distance(word, known)) <= 2]
+            scored = [
+                (d, known)
+                for known in found
+                if documents.get(known, 0) and (d := _distance(word, known)) <= 2
+            ]
             if scored:
                 nearest = min(d for d, _ in scored)
                 closest[word] = max(
@@ -204,14 +236,16 @@ class Vocabulary:
         """What `query` reads, or nothing while the vocabulary does not exist yet."""
         try:
             db = self._connect()
-        except sqlite3.OperationalError:
-            return []
+        except sqlite3.Error:
+            return []  # not written yet
         try:
             return query(db)
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error) or "unable to open" in str(error):
-                return []
-            raise
+        except sqlite3.Error as error:
+            # Not written yet ("no such table"), or locked or damaged: no suggestion is
+            # better than a search page that fails.
+            if "no such table" not in str(error):
+                log.warning("The spelling vocabulary %s could not be read: %s", self.path, error)
+            return []
         finally:
             db.close()
 

@@ -1,7 +1,7 @@
 // Member suggestions in the search boxes ([data-speaker-suggestions], the URL of
 // search.suggestions.speakers). While the word at the caret starts with `speaker:` and two
 // letters of a name, a list of members opens under the box: an ARIA 1.2 combobox with a
-// listbox popup. Down and Up move through it, Enter or Tab accepts (the word becomes
+// listbox popup. Down and Up move through it, Enter or Tab accepts (Tab then moves on; the word becomes
 // speaker:"Full Name", as the query language reads a name), Escape closes it, a click
 // chooses, and a polite status says how many were suggested. Without JavaScript the box is
 // the plain search field it always was.
@@ -210,8 +210,7 @@
           break;
         case "Tab":
           if (open && active >= 0 && !event.shiftKey) {
-            event.preventDefault(); // the name is completed; the caret stays to type on
-            accept(active);
+            accept(active); // and focus moves on, as the ARIA combobox pattern has it
           } else {
             close();
           }

@@ -1,4 +1,4 @@
-"""The index queue (search.indexing), the lock's holder (search.writers), `index_queue`,
+"""The index queue (search.indexing), the lock's holder (search.whoosh.writers), `index_queue`,
 `check_index` and what the admin shows, on the real test index and database."""
 
 import io

@@ -179,3 +179,20 @@ class KeyTermTests(IndexTestCase):
 
         found = [int(result.pk) for result in SearchQuerySet().more_like_this(speech)]
         self.assertEqual(found, [other.pk])
+
+    def test_only_the_slice_asked_for_is_built_and_loaded(self):
+        """Haystack's run_mlt passed no offsets: `more_like_this(speech)[:3]` built a result
+        (and load_all() loaded a speech) for every match (search.whoosh.lookups)."""
+        from haystack.query import SearchQuerySet
+
+        source = make_speech(debate=make_debate(title="Fish"), text="Trawlers and harbours.")
+        for n in range(8):
+            make_speech(
+                debate=make_debate(title=f"Harbours {n}", date=datetime.date(2020, 1, n + 1)),
+                text=f"Our trawlers leave the harbours, said speaker {n}.",
+            )
+        self.index_everything()
+        results = SearchQuerySet().more_like_this(source).load_all()
+        self.assertEqual(len(results[:3]), 3)
+        self.assertEqual(len(results.query._results), 3)  # what the engine handed back
+        self.assertEqual(results.count(), 8)
