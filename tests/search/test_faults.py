@@ -224,6 +224,12 @@ class KilledLoadTests(SimpleTestCase):
         self.assertIn("The search index matches the database.", check.stdout)
         self.assertIn(f"Database: {files * SPEECHES_PER_FILE:,} speeches.", check.stdout)
         self.assertEqual(site.count("search_indextask"), 0)
+        # The spelling vocabulary (written just before each index commit) is whole and
+        # knows every word the speeches use.
+        with sqlite3.connect(site.index / "vocabulary.sqlite3") as vocabulary:
+            self.assertEqual(vocabulary.execute("PRAGMA integrity_check").fetchone(), ("ok",))
+            known = {word for (word,) in vocabulary.execute("SELECT word FROM word")}
+        self.assertLessEqual({word.lower() for word in WORDS}, known)
 
     def test_killed_while_writing_to_the_database(self):
         site, transcripts = self.site(files=6, batch=500)
