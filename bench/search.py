@@ -397,6 +397,7 @@ def run(args, workdir):
         rows.append((label, total, *timed(search, args.repeats), *timed(page, args.repeats)))
 
     spelling_rows, vocabulary_size = time_spelling(args)
+    feature_rows = time_features(args, client)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     how = "in batches (--batched)" if args.batched else "on each commit"
 
@@ -436,6 +437,45 @@ def run(args, workdir):
     print(f"Spelling suggestions ({vocabulary_size:,} words in the vocabulary; each query new):")
     for label, p50, p95 in spelling_rows:
         print(f"{label:<52} {p50:>8.1f} {p95:>6.1f} ms (p50, p95)")
+    print()
+    print("Related speeches and member suggestions (a different speech or prefix each time):")
+    for label, p50, p95 in feature_rows:
+        print(f"{label:<52} {p50:>8.1f} {p95:>6.1f} ms (p50, p95)")
+
+
+def time_features(args, client):
+    """ "Related speeches" (more_like_this, five from other debates, loaded) for a speech,
+    alone and as its whole page; and the search box's member suggestions endpoint."""
+    from debates.models import Member, Speech
+    from search.related import related_speeches
+
+    rng = random.Random(args.seed)
+    ids = list(Speech.objects.values_list("id", flat=True))
+    prefixes = sorted(
+        {name.split()[-1][:3].lower() for name in Member.objects.values_list("name", flat=True)}
+    )
+
+    def related():
+        speech = Speech.objects.with_context().get(pk=rng.choice(ids))
+        if len(related_speeches(speech)) > 5:
+            raise SystemExit("more than five related speeches")
+
+    def speech_page():
+        speech = Speech.objects.select_related("debate").get(pk=rng.choice(ids))
+        response = client.get(speech.get_absolute_url())
+        if response.status_code != 200:
+            raise SystemExit(f"{speech.get_absolute_url()} answered {response.status_code}")
+
+    def suggestions():
+        response = client.get("/search/speakers/", {"q": rng.choice(prefixes)})
+        if response.status_code != 200:
+            raise SystemExit(f"/search/speakers/ answered {response.status_code}")
+
+    return [
+        ("related speeches (search.related)", *timed(related, args.repeats)),
+        ("a speech's whole page, with them", *timed(speech_page, args.repeats)),
+        ("member suggestions (GET /search/speakers/?q=abc)", *timed(suggestions, args.repeats)),
+    ]
 
 
 def time_spelling(args):
