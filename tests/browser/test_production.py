@@ -77,8 +77,8 @@ class ProductionBrowserTests(SimpleTestCase):
             page.get_by_role("navigation", name="Pages of this debate", exact=True)
         ).to_contain_text("Page 1 of")
 
-        page.get_by_role("searchbox", name="Search speeches").fill("humanitarian")
-        page.get_by_role("searchbox", name="Search speeches").press("Enter")
+        page.get_by_role("combobox", name="Search speeches").fill("humanitarian")
+        page.get_by_role("combobox", name="Search speeches").press("Enter")
         expect(page).to_have_url(re.compile(r"/search/\?q=humanitarian"))
         expect(page.locator(".result").first).to_be_visible()
         # The year histogram is an SVG (no style="" under the CSP).

@@ -78,8 +78,8 @@ class UploadTests(UploadBrowserTestCase):
         expect(page.get_by_text("zero-tolerance approach")).to_be_visible()
 
         page.goto(f"{self.live_server_url}/search/")
-        page.get_by_role("searchbox").first.fill('"zero-tolerance approach"')
-        page.get_by_role("searchbox").first.press("Enter")
+        page.get_by_role("combobox").first.fill('"zero-tolerance approach"')
+        page.get_by_role("combobox").first.press("Enter")
         result = page.locator(".result__title").get_by_role("link", name="Justice")
         expect(result).to_be_visible()
         result.click()
