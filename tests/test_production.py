@@ -17,8 +17,8 @@ from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import path, reverse
-from haystack import connections
 
+from tests.broken import unopenable_index
 from tests.factories import make_debate, make_member
 from tests.production import ProductionServer
 
@@ -227,20 +227,8 @@ class HardeningTests(TestCase):
         self.assertIn("no-store", response.headers["Cache-Control"])
 
     def test_healthz_is_503_when_the_index_cannot_open(self):
-        info = connections.connections_info["default"]
-        path = info["PATH"]
-        blocker = os.path.join(path, "not-a-folder")
-        with open(blocker, "w") as file:
-            file.write("a file where the index folder should be")
-        info["PATH"] = os.path.join(blocker, "index")
-        connections.reload("default")
-        try:
-            with self.assertLogs("chamber.health", "ERROR") as logs:
-                response = self.client.get("/healthz")
-        finally:
-            info["PATH"] = path
-            connections.reload("default")
-            os.remove(blocker)
+        with unopenable_index(), self.assertLogs("chamber.health", "ERROR") as logs:
+            response = self.client.get("/healthz")
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json()["checks"], {"database": "ok", "index": "failing"})
         self.assertIn("Traceback", logs.output[0])

@@ -3,15 +3,14 @@ temporary Whoosh folder), other debates only, loaded in one query, and a page th
 renders when there are none or the engine fails."""
 
 import datetime
-import os
 import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from haystack import connections
 
 from debates.models import Speech
 from search.related import RELATED_SPEECHES
+from tests.broken import unopenable_index
 from tests.factories import make_debate, make_member, make_speech
 
 from .test_search import IndexTestCase
@@ -140,20 +139,8 @@ class RelatedSpeechesTests(IndexTestCase):
         self.assertIn(self.another.get_absolute_url(), links)
 
     def test_the_page_renders_when_the_index_cannot_open(self):
-        info = connections.connections_info["default"]
-        path = info["PATH"]
-        blocker = os.path.join(path, "not-a-folder")
-        with open(blocker, "w") as file:
-            file.write("a file where the index folder should be")
-        info["PATH"] = os.path.join(blocker, "index")
-        connections.reload("default")
-        try:
-            with self.assertLogs("search.related", "ERROR") as logs:
-                response = self.get(self.speech)
-        finally:
-            info["PATH"] = path
-            connections.reload("default")
-            os.remove(blocker)
+        with unopenable_index(), self.assertLogs("search.related", "ERROR") as logs:
+            response = self.get(self.speech)
         self.assertNotContains(response, "Related speeches")
         self.assertContains(response, "Fishing quotas in the North Sea")
         self.assertIn(f"speech {self.speech.pk}", logs.output[0])

@@ -2,13 +2,11 @@
 (`autocomplete()` on `speaker_auto`, counted by the `member` facet), ranked by how many
 speeches match, with the query that finds them; bad input refused, the rate bounded."""
 
-import os
-
 from django.core.cache import cache
 from django.test import override_settings
-from haystack import connections
 
 from search.suggestions import MAX_SUGGESTIONS, speaker_query
+from tests.broken import unopenable_index
 from tests.factories import make_debate, make_member, make_speech
 
 from .test_search import IndexTestCase, result_ids
@@ -139,20 +137,8 @@ class SpeakerSuggestionTests(IndexTestCase):
         self.assertEqual(other.status_code, 200)
 
     def test_503_when_the_index_cannot_open(self):
-        info = connections.connections_info["default"]
-        path = info["PATH"]
-        blocker = os.path.join(path, "not-a-folder")
-        with open(blocker, "w") as file:
-            file.write("a file where the index folder should be")
-        info["PATH"] = os.path.join(blocker, "index")
-        connections.reload("default")
-        try:
-            with self.assertLogs("search.suggestions", "ERROR"):
-                response = self.client.get(URL, {"q": "sta"})
-        finally:
-            info["PATH"] = path
-            connections.reload("default")
-            os.remove(blocker)
+        with unopenable_index(), self.assertLogs("search.suggestions", "ERROR"):
+            response = self.client.get(URL, {"q": "sta"})
         self.assertEqual(response.status_code, 503)
         self.assertIn("no-store", response["Cache-Control"])
 
