@@ -169,12 +169,28 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 
-WHOOSH_PATH = env_path("WHOOSH_PATH", VAR_DIR / "whoosh")
+# The search engine, behind Haystack (README, "Choosing a search engine"): Whoosh, pure
+# Python, for an archive of up to a few hundred thousand speeches; Tantivy (embedded, Rust)
+# for a decade of Parliament and more. Switching is this setting and `rebuild_index`.
+SEARCH_ENGINES = {
+    "whoosh": "search.whoosh.Engine",
+    "tantivy": "search.tantivy.Engine",
+}
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "whoosh").strip().lower() or "whoosh"
+if SEARCH_ENGINE not in SEARCH_ENGINES:
+    raise ImproperlyConfigured(
+        f"SEARCH_ENGINE={SEARCH_ENGINE!r}: expected one of {', '.join(SEARCH_ENGINES)}"
+    )
+# The index folder: SEARCH_PATH, or (for Whoosh, as before) WHOOSH_PATH, or var/<engine>/.
+_DEFAULT_SEARCH_PATH = VAR_DIR / SEARCH_ENGINE
+if SEARCH_ENGINE == "whoosh":
+    _DEFAULT_SEARCH_PATH = env_path("WHOOSH_PATH", _DEFAULT_SEARCH_PATH)
+SEARCH_PATH = env_path("SEARCH_PATH", _DEFAULT_SEARCH_PATH)
 HAYSTACK_CONNECTIONS = {
     "default": {
-        # Haystack's Whoosh backend, with the fixes docs/search-engine.md gives the reasons for.
-        "ENGINE": "search.whoosh.Engine",
-        "PATH": str(WHOOSH_PATH),
+        # Chamber's engines: docs/search-engine.md says what each does and why.
+        "ENGINE": SEARCH_ENGINES[SEARCH_ENGINE],
+        "PATH": str(SEARCH_PATH),
         # Documents per batch for `update_index`/`rebuild_index`: big batches mean few
         # commits and few segments.
         "BATCH_SIZE": 10000,

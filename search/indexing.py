@@ -35,14 +35,13 @@ from django.db import router, transaction
 from django.db.models import Max, Min, QuerySet
 from haystack import connections
 from haystack.utils import get_identifier
-from whoosh.index import LockError
 
 from debates import signals
 from debates.models import Debate, Member, Speech
 from debates.words import plural
 
+from .engines import IndexBusy, WriterFailed
 from .models import IndexTask
-from .whoosh.writers import WriterFailed
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ def drain(
     while expected := queue.order_by()[:batch].count():
         taken = _Batch(queue, index.index_queryset(using=using), batch)
         try:
-            if hasattr(backend, "write"):  # Chamber's Whoosh backend: reads under the lock
+            if hasattr(backend, "write"):  # Chamber's engines (search.engines): read under the lock
                 drained.written += backend.write(index, taken.read, expected=expected, wait=wait)
             else:  # another Haystack backend: its own update and remove
                 speeches, removed = taken.read()
@@ -155,7 +154,7 @@ def drain(
                     backend.remove(identifier_)
                 backend.update(index, speeches)
                 drained.written += len(speeches) + len(removed)
-        except (LockError, WriterFailed) as error:
+        except (IndexBusy, WriterFailed) as error:
             drained.busy = str(error)
             break
         drained.commits += 1

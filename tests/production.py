@@ -46,7 +46,7 @@ class ProductionServer:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": f"sqlite:///{self.folder / 'chamber.sqlite3'}",
-            "WHOOSH_PATH": str(self.folder / "whoosh"),
+            "SEARCH_PATH": str(self.folder / "index"),
             "STATIC_ROOT": str(self.folder / "static"),
             "CHAMBER_UPLOAD_DIR": str(self.folder / "uploads"),
             "HOST": f"127.0.0.1:{self.port}",

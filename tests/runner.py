@@ -1,4 +1,5 @@
-"""The test runner: Django's, with a real Whoosh index in a temporary directory."""
+"""The test runner: Django's, with a real search index (of the engine SEARCH_ENGINE names)
+in a temporary directory."""
 
 import logging
 import shutil
@@ -19,9 +20,9 @@ class ChamberTestRunner(DiscoverRunner):
             INSTALLED_APPS=[*settings.INSTALLED_APPS, "tests.parity"]
         )
         self.test_apps.enable()
-        self.whoosh_path = tempfile.mkdtemp(prefix="chamber-whoosh-")
-        settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = self.whoosh_path
-        connections.connections_info["default"]["PATH"] = self.whoosh_path
+        self.index_path = tempfile.mkdtemp(prefix=f"chamber-{settings.SEARCH_ENGINE}-")
+        settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = self.index_path
+        connections.connections_info["default"]["PATH"] = self.index_path
         connections.reload("default")
         # One log line per request would bury the test output: only slow requests and
         # errors are shown (tests that read the request log use assertLogs).
@@ -29,6 +30,6 @@ class ChamberTestRunner(DiscoverRunner):
         logging.getLogger("axes").setLevel(logging.ERROR)  # the lockout tests' warnings
 
     def teardown_test_environment(self, **kwargs):
-        shutil.rmtree(self.whoosh_path, ignore_errors=True)
+        shutil.rmtree(self.index_path, ignore_errors=True)
         self.test_apps.disable()
         super().teardown_test_environment(**kwargs)

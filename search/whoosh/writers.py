@@ -31,14 +31,10 @@ from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexWriter, SegmentWriter
 
+from ..engines import IndexBusy, WriterFailed
+
 HOLDER_FILE = "WRITELOCK.holder"
 PR_SET_PDEATHSIG = 1
-
-
-class WriterFailed(RuntimeError):
-    """A writer process ended without doing its part: what it held may be missing from the
-    index, so whoever asked for the write must keep it to write again (the index queue
-    keeps its rows)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ def open_writer(
     index: Index, folder: str, *, wait: float, procs: int = 1, **options: Any
 ) -> IndexWriter:
     """A writer with the index's lock, waiting up to `wait` seconds for another holder.
-    Raises LockError naming the holder when the wait runs out."""
+    Raises IndexBusy naming the holder when the wait runs out."""
     deadline = time.monotonic() + wait
     checked_stale = False
     while True:
@@ -80,7 +76,7 @@ def open_writer(
                 continue
             if time.monotonic() >= deadline:
                 who = holder.describe() if holder and holder.alive() else "another writer has it"
-                raise LockError(
+                raise IndexBusy(
                     f"The search index at {folder} is locked: {who}. Waited {wait:.0f} s;"
                     " nothing was written to it."
                 ) from None

@@ -91,7 +91,7 @@ class Site:
         self.env = {
             **os.environ,
             "DATABASE_URL": url,
-            "WHOOSH_PATH": str(self.index),
+            "SEARCH_PATH": str(self.index),
             "CHAMBER_INDEX_BATCH": str(batch),
             "PYTHONUNBUFFERED": "1",
         }
