@@ -105,10 +105,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before haystack: its `update_index` command (search/management) is the one that runs.
+    "search",
     "haystack",
     "axes",  # admin login throttling (see "Production" below)
     "debates",
-    "search",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,7 @@ from debates.models import Debate, Member, Speech
 from debates.words import plural
 
 from .engines import IndexBusy, WriterFailed
+from .merges import merge_backend
 from .models import IndexTask
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Drained:
     commits: int = 0
     waiting: int = 0  # rows left behind
     busy: str = ""  # why, when the index stayed locked
+    merged: str = ""  # what merging segments at the end of a run did
 
     def add(self, other: "Drained") -> None:
         self.written += other.written
@@ -67,7 +69,8 @@ class Drained:
     def describe(self) -> str:
         done = f"{plural(self.written, 'document')} written in {plural(self.commits, 'commit')}"
         if not self.waiting:
-            return f"Search index: {done}; the queue is empty."
+            merged = f" Then {self.merged}" if self.merged else ""
+            return f"Search index: {done}; the queue is empty.{merged}"
         return (
             f"Search index: {done}; {plural(self.waiting, 'speech')} still queued. {self.busy}"
             " They will be indexed by the next write, or run `manage.py index_queue`."
@@ -241,6 +244,11 @@ def many_writes_finished(sender: object, **kwargs: object) -> signals.Notice | N
     run.add(drain())
     if not run.written and not run.waiting:
         return None
+    if not run.waiting:  # the end of a command's run: nobody waits for a merge here
+        try:
+            run.merged = merge_backend(connections["default"].get_backend())
+        except IndexBusy as error:  # another writer: its own run ends with a merge
+            log.info("No merge after the load: %s", error)
     return signals.Notice(run.describe(), warning=bool(run.waiting))
 
 

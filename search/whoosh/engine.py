@@ -36,7 +36,7 @@ from whoosh.searching import ResultsPage, Searcher
 from whoosh.sorting import Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 
-from . import columns, internals, schema
+from . import columns, internals, merging, schema
 from .collectors import RecordingCollector, exhaustive
 from .lookups import SearchQuery
 from .opening import Searchers
@@ -59,6 +59,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
         self.writer_procs = int(options.get("WRITER_PROCS", min(2, os.cpu_count() or 1)))
         self.writer_limitmb = int(options.get("WRITER_LIMITMB", 256))
+        # The most documents a write rewrites by merging segments (search.whoosh.merging).
+        self.write_merge_docs = int(options.get("WRITE_MERGE_DOCS", merging.WRITE_MERGE_DOCS))
         self.searchers = Searchers(self.path)
         self.vocabulary = Vocabulary(self.path)
 
@@ -494,7 +496,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             release_holder(self.path)
             raise
         try:
-            writer.commit()
+            # Merging on a write is bounded: bigger merges are `merge()`'s, out of the way.
+            writer.commit(mergetype=merging.tiered(self.write_merge_docs))
         finally:
             release_holder(self.path)
         return len(documents) + len(removed)
@@ -516,7 +519,34 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         self.searchers.forget()
         super().delete_index()
 
+    def merge(self, wait: float | None = None) -> tuple[list[int], list[int]]:
+        """Merge every full tier of segments, smallest first, one commit each, until none is
+        left (search.whoosh.merging): what a write leaves for later, done where nobody
+        waits. Returns the segments' sizes before and after."""
+        if not self.setup_complete:
+            self.setup()
+        before: list[int] | None = None
+        while True:
+            self.index = self.storage.open_index(schema=self.schema)
+            writer = open_writer(
+                self.index, self.path, wait=self.lock_timeout if wait is None else wait
+            )
+            try:
+                if before is None:
+                    before = merging.sizes(writer.segments)
+                if not merging.full_tier(writer.segments):
+                    writer.cancel()
+                    return before, merging.sizes(writer.segments)
+                writer.commit(mergetype=merging.tiered())
+            except BaseException:
+                if not writer.is_closed:
+                    writer.cancel()
+                raise
+            finally:
+                release_holder(self.path)
+
     def optimize(self) -> None:
+        """Merge every segment into one (Haystack's `optimize`)."""
         if not self.setup_complete:
             self.setup()
         self.index = self.storage.open_index(schema=self.schema)

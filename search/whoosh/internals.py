@@ -100,6 +100,13 @@ INTERNALS = (
         "the child's work, wrapped to set PR_SET_PDEATHSIG first",
     ),
     Internal(
+        "whoosh.writing",
+        "SegmentWriter.segments",
+        "engine.ChamberWhooshBackend.merge",
+        "the index's segments as the writer found them: whether a tier is full enough to merge",
+        in_init=True,
+    ),
+    Internal(
         "whoosh.index",
         "FileIndex.latest_generation",
         "opening.Searchers.version",

@@ -1,0 +1,174 @@
+"""Whoosh's segments are merged by tiers: a write merges only a bounded amount, and the rest
+is merged after `update_index`/`rebuild_index` and by `merge_index` (search.whoosh.merging),
+which a SIGKILL can stop without losing anything. Real indexes in temporary folders."""
+
+import datetime
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.test import SimpleTestCase, TestCase
+from haystack import connections
+from haystack.query import SearchQuerySet
+from whoosh.filedb.filestore import FileStorage
+
+from debates.models import Debate, Speech
+from search.search_indexes import SpeechIndex
+from search.whoosh import merging
+from tests.factories import make_debate
+from tests.search.test_faults import wait_for
+
+WHOOSH = "search.whoosh.Engine"
+DEBATE = Debate(id=1, title="Merges", date=datetime.date(2024, 5, 1), house="commons")
+
+
+def speeches(first: int, count: int) -> list[Speech]:
+    """Speeches that exist only in memory: a write needs their documents, not the database."""
+    return [
+        Speech(id=n, debate=DEBATE, position=n, text=f"Merging segments speech {n} of many.")
+        for n in range(first, first + count)
+    ]
+
+
+def segments(folder: str) -> list[int]:
+    """The index's segments' document counts (deleted ones included), largest first."""
+    with FileStorage(folder).open_index().reader() as reader:
+        return sorted((leaf.doc_count_all() for leaf, _ in reader.leaf_readers()), reverse=True)
+
+
+class TierTests(SimpleTestCase):
+    def test_tiers_are_powers_of_the_fanout(self):
+        self.assertEqual(merging.FANOUT, 10)  # the figures below assume it
+        sizes = {1: 0, 999: 0, 1_000: 1, 9_999: 1, 10_000: 2, 99_999: 2, 100_000: 3}
+        for documents, tier in sizes.items():
+            with self.subTest(documents):
+                self.assertEqual(merging.tier(documents), tier)
+
+
+class WhooshIndexTestCase(SimpleTestCase):
+    """A Whoosh connection of its own, on a temporary folder."""
+
+    alias = "merging"
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="chamber-merging-")
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        connections.connections_info[self.alias] = {"ENGINE": WHOOSH, "PATH": self.folder}
+        self.addCleanup(connections.connections_info.pop, self.alias)
+        self.addCleanup(connections.thread_local.connections.pop, self.alias, None)
+        self.backend = connections.reload(self.alias).get_backend()
+        self.index = SpeechIndex()
+
+    def write(self, objects: list[Speech]) -> None:
+        self.backend.write(self.index, lambda: (objects, ()), expected=len(objects))
+
+    def found(self) -> int:
+        return SearchQuerySet(using=self.alias).filter(content="merging").count()
+
+
+class WriteMergeTests(WhooshIndexTestCase):
+    def test_a_write_merges_a_full_tier_of_small_segments(self):
+        for batch in range(10):
+            self.write(speeches(batch * 50 + 1, 50))
+        self.assertEqual(segments(self.folder), [50] * 10)  # a tier holds 10: not yet merged
+        self.write(speeches(501, 50))
+        self.assertEqual(segments(self.folder), [550])  # the tier, merged with the new one
+        self.assertEqual(self.found(), 550)
+
+    def test_a_write_never_merges_more_than_its_limit_and_merge_does_the_rest(self):
+        self.backend.write_merge_docs = 400
+        for batch in range(11):
+            self.write(speeches(batch * 50 + 1, 50))
+        self.assertEqual(segments(self.folder), [50] * 11)  # 500 documents: over the limit
+        self.write(speeches(1, 50))  # replaces the first 50: deleted in the first segment
+        self.assertEqual(self.found(), 550)
+
+        before, after = self.backend.merge()
+
+        self.assertEqual(before, [50] * 12)
+        self.assertEqual(after, [550])  # the replaced documents are gone for good
+        self.assertEqual(segments(self.folder), [550])
+        self.assertEqual(self.found(), 550)
+        self.assertEqual(self.backend.merge(), ([550], [550]))  # nothing left to merge
+
+
+class CommandMergeTests(TestCase):
+    def test_rebuild_index_ends_with_the_merges_its_writes_left(self):
+        debate = make_debate(title="Merged at the end")
+        Speech.objects.bulk_create(
+            Speech(debate=debate, position=n, text=f"Merging segments speech {n}.")
+            for n in range(1, 601)
+        )
+        info = connections.connections_info["default"]
+        self.addCleanup(info.pop, "WRITE_MERGE_DOCS")
+        info["WRITE_MERGE_DOCS"] = 0  # the writes merge nothing: the command's merge does
+        connections.reload("default")
+        self.addCleanup(connections.reload, "default")
+        out = io.StringIO()
+
+        call_command("rebuild_index", "--noinput", "--batch-size", "50", stdout=out)
+
+        self.assertIn("merged 12 segments into 1 segment", out.getvalue())
+        self.assertEqual(segments(info["PATH"]), [600])
+        self.assertEqual(SearchQuerySet().filter(content="merging").count(), 600)
+
+    def test_merge_index_says_what_it_did(self):
+        out = io.StringIO()
+        call_command("merge_index", stdout=out)
+        self.assertIn("nothing to merge", out.getvalue())
+
+
+class KilledMergeTests(WhooshIndexTestCase):
+    def test_a_merge_killed_midway_loses_nothing_and_the_next_one_finishes(self):
+        self.backend.write_merge_docs = 0
+        for batch in range(10):
+            self.write(speeches(batch * 900 + 1, 900))
+        self.assertEqual(segments(self.folder), [900] * 10)
+        env = {"SEARCH_ENGINE": "whoosh", "SEARCH_PATH": self.folder, "PYTHONUNBUFFERED": "1"}
+        merge = subprocess.Popen(
+            [sys.executable, "manage.py", "merge_index"],
+            cwd=settings.BASE_DIR,
+            env={**_environment(), **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        # The merge writes its new segment's files before its commit names them.
+        wait_for(lambda: self._new_files() or merge.poll() is not None, "the merge to start")
+        merge.send_signal(signal.SIGKILL)
+        output, _ = merge.communicate(timeout=30)
+        self.assertEqual(merge.returncode, -signal.SIGKILL, output)
+
+        self.assertEqual(segments(self.folder), [900] * 10)  # the last commit, whole
+        self.assertEqual(self.found(), 9000)
+        again = subprocess.run(
+            [sys.executable, "manage.py", "merge_index", "--wait", "10"],
+            cwd=settings.BASE_DIR,
+            env={**_environment(), **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("merged 10 segments into 1 segment", again.stdout)
+        self.assertEqual(segments(self.folder), [9000])
+        self.assertEqual(self.found(), 9000)
+
+    def _new_files(self) -> bool:
+        before = getattr(self, "_files", None)
+        now = {path.name for path in Path(self.folder).iterdir()}
+        if before is None:
+            self._files = now
+            return False
+        return bool(now - before - {"MAIN_WRITELOCK", "WRITELOCK.holder"})
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in {"SEARCH_PATH", "WHOOSH_PATH"}}
