@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 CHROMIUM ?= /usr/bin/chromium
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve setup install chromium geo test test-postgres lint format clean
+.PHONY: run serve setup install chromium geo test test-postgres test-search lint format clean
 
 run: setup
 	$(MANAGE) runserver $(HOST)
@@ -57,6 +57,11 @@ test: install chromium geo
 
 test-postgres:
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(MAKE) test
+
+# The search tests on one engine: `make test-search SEARCH_ENGINE=tantivy` (`make test` runs
+# everything on the default engine, Whoosh).
+test-search: install geo
+	SEARCH_ENGINE=$(SEARCH_ENGINE) $(BIN)/python manage.py test tests.search --noinput --parallel 1
 
 lint: install
 	$(BIN)/ruff check .

@@ -219,7 +219,10 @@ def measure(args: argparse.Namespace, folder: Path, engine: str) -> dict:
     )
     if child.returncode:
         raise SystemExit(f"{engine} failed:\n{child.stdout}\n{child.stderr}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures["measured"] = datetime.datetime.now().isoformat(timespec="minutes")
+    (folder / f"results-{engine}.json").write_text(json.dumps(figures))  # kept with --corpus
+    return figures
 
 
 def engine_run(args: argparse.Namespace) -> None:

@@ -10,6 +10,7 @@ facet counts are exact, a spelling suggestion keeps the words it cannot improve,
 
 import os
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -41,7 +42,7 @@ from .collectors import RecordingCollector, exhaustive
 from .lookups import SearchQuery
 from .opening import Searchers
 from .queries import DocSetQuery, split_exclusions, tune
-from .spelling import Vocabulary
+from .spelling import Vocabulary, count_words
 from .writers import open_writer, release_holder
 
 # Batches at least this big are written by several processes into several segments.
@@ -502,6 +503,56 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             release_holder(self.path)
         return len(documents) + len(removed)
 
+    def rebuild(
+        self, objects: Iterable[tuple[SearchIndex, Model]], *, wait: float | None = None
+    ) -> int:
+        """Replace the whole index with the documents of `objects` ((index, object) pairs,
+        read as they are written) in one commit, under the write lock; returns how many.
+
+        Every document goes to one writer (processes of their own, WRITER_PROCS), which
+        leaves one segment per process and nothing to merge: a rebuild costs the same per
+        speech at any size. Until the commit the old index answers searches, and a
+        rebuild killed midway leaves it as it was. Writes that come meanwhile wait for
+        the lock, then stay in the index queue (search.indexing), which is drained once
+        the new index is in place. The spelling vocabulary is replaced with it."""
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.storage.open_index(schema=self.schema)
+        procs = self.writer_procs
+        writer = open_writer(
+            self.index,
+            self.path,
+            wait=self.lock_timeout if wait is None else wait,
+            limitmb=self.writer_limitmb,
+            **({"procs": procs, "multisegment": True} if procs > 1 else {}),
+        )
+        written = 0
+        words: Counter[str] = Counter()
+        try:
+            texts: list[str] = []
+            for index, obj in objects:
+                document = self._document(index, obj)
+                if document is None:
+                    continue
+                writer.add_document(**document)
+                texts.append(document.get(self.content_field_name, ""))
+                written += 1
+                if len(texts) >= 5000:  # counted as it goes: memory stays flat
+                    words.update(count_words(texts))
+                    texts = []
+            words.update(count_words(texts))
+            # Before the commit: the vocabulary is never behind the index.
+            self.vocabulary.add(words, afresh=True)
+        except BaseException:
+            writer.cancel()
+            release_holder(self.path)
+            raise
+        try:
+            writer.commit(mergetype=_replace_every_segment)
+        finally:
+            release_holder(self.path)
+        return written
+
     def _document(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
         assert index is not None  # only deletes come without an index
         try:
@@ -555,6 +606,12 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             writer.commit(optimize=True)
         finally:
             release_holder(self.path)
+
+
+def _replace_every_segment(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy that keeps none of the index's segments: the commit leaves only
+    what the writer wrote (`rebuild`)."""
+    return []
 
 
 def _as_datetime(value: object) -> datetime:

@@ -55,6 +55,14 @@ SCHEMA = (
 )
 
 
+def count_words(texts: Iterable[str]) -> Counter[str]:
+    """The vocabulary's words of these documents, each with how many documents have it."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(WORD.findall(text.lower())))
+    return counts
+
+
 class Vocabulary:
     """The vocabulary of one index folder."""
 
@@ -84,15 +92,22 @@ class Vocabulary:
     def record(self, texts: Iterable[str]) -> int:
         """Count the words of documents about to be committed, filing new words under
         their deletions; returns how many distinct words."""
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(set(WORD.findall(text.lower())))
-        if not counts:
+        return self.add(count_words(texts))
+
+    def add(self, counts: Counter[str], *, afresh: bool = False) -> int:
+        """Add words with the number of documents written with each (`count_words`);
+        `afresh`, in the same transaction, forget every word first (a rebuilt index's
+        vocabulary replaces the old one at once). Returns how many distinct words."""
+        if not counts and not afresh:
             return 0
         words = sorted(counts)
         db = self._connect(write=True)
         try:
             with db:
+                if afresh:
+                    db.execute("DELETE FROM word")
+                    db.execute("DELETE FROM deletion")
+                    db.execute("UPDATE about SET generation = ?", (uuid.uuid4().hex,))
                 known = {
                     row[0]
                     for chunk in _chunks(words)

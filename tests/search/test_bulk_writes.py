@@ -1,6 +1,10 @@
-"""Whoosh's segments are merged by tiers: a write merges only a bounded amount, and the rest
-is merged after `update_index`/`rebuild_index` and by `merge_index` (search.whoosh.merging),
-which a SIGKILL can stop without losing anything. Real indexes in temporary folders."""
+"""Big writes to the Whoosh index that never stall a small one, and lose nothing when killed.
+
+- Segments are merged by tiers: a write merges only a bounded amount, and the rest is merged
+  after `update_index` and by `merge_index` (search.whoosh.merging).
+- `rebuild_index` replaces the whole index in one commit, the old one answering until then.
+
+Real indexes in temporary folders; the kills are SIGKILLs of real processes."""
 
 import datetime
 import io
@@ -20,10 +24,12 @@ from haystack.query import SearchQuerySet
 from whoosh.filedb.filestore import FileStorage
 
 from debates.models import Debate, Speech
+from search.models import IndexTask
 from search.search_indexes import SpeechIndex
 from search.whoosh import merging
+from search.whoosh.writers import read_holder
 from tests.factories import make_debate
-from tests.search.test_faults import wait_for
+from tests.search.test_faults import Site, alive, wait_for, write_transcripts
 
 WHOOSH = "search.whoosh.Engine"
 DEBATE = Debate(id=1, title="Merges", date=datetime.date(2024, 5, 1), house="commons")
@@ -100,7 +106,7 @@ class WriteMergeTests(WhooshIndexTestCase):
 
 
 class CommandMergeTests(TestCase):
-    def test_rebuild_index_ends_with_the_merges_its_writes_left(self):
+    def test_update_index_ends_with_the_merges_its_writes_left(self):
         debate = make_debate(title="Merged at the end")
         Speech.objects.bulk_create(
             Speech(debate=debate, position=n, text=f"Merging segments speech {n}.")
@@ -111,9 +117,10 @@ class CommandMergeTests(TestCase):
         info["WRITE_MERGE_DOCS"] = 0  # the writes merge nothing: the command's merge does
         connections.reload("default")
         self.addCleanup(connections.reload, "default")
+        call_command("clear_index", "--noinput", verbosity=0)  # other tests' documents
         out = io.StringIO()
 
-        call_command("rebuild_index", "--noinput", "--batch-size", "50", stdout=out)
+        call_command("update_index", "--batch-size", "50", stdout=out)
 
         self.assertIn("merged 12 segments into 1 segment", out.getvalue())
         self.assertEqual(segments(info["PATH"]), [600])
@@ -168,6 +175,62 @@ class KilledMergeTests(WhooshIndexTestCase):
             self._files = now
             return False
         return bool(now - before - {"MAIN_WRITELOCK", "WRITELOCK.holder"})
+
+
+class RebuildTests(TestCase):
+    def test_a_rebuild_replaces_the_index_in_one_commit(self):
+        debate = make_debate(title="Rebuilt whole")
+        Speech.objects.bulk_create(
+            Speech(debate=debate, position=n, text=f"Rebuilding speech {n}.") for n in range(1, 301)
+        )
+        call_command("rebuild_index", "--noinput", verbosity=0)
+        Speech.objects.filter(position__gt=100).delete()  # their documents linger, for now
+        IndexTask.objects.all().delete()  # and nothing else removes them (no drain)
+        path = connections["default"].get_backend().path
+        before = _generation(path)
+        out = io.StringIO()
+
+        call_command("rebuild_index", "--noinput", stdout=out)
+
+        self.assertIn("indexed 100 documents", out.getvalue())
+        self.assertEqual(_generation(path), before + 1)  # one commit
+        self.assertEqual(SearchQuerySet().filter(content="rebuilding").count(), 100)
+        self.assertLessEqual(len(segments(path)), connections["default"].get_backend().writer_procs)
+
+
+class KilledRebuildTests(SimpleTestCase):
+    def test_a_rebuild_killed_midway_leaves_the_old_index_answering(self):
+        folder = Path(tempfile.mkdtemp(prefix="chamber-rebuild-"))
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        site = Site(folder, batch=10_000)
+        self.addCleanup(site.close)
+        write_transcripts(folder / "transcripts", 12)
+        site.run("load_transcripts", str(folder / "transcripts"))
+        commits = site.index_commits()
+        process = site.start("rebuild_index", "--noinput")
+        # Its writer processes start with the first documents it has read and prepared.
+        wait_for(
+            lambda: (h := read_holder(str(site.index))) is not None and h.children,
+            "the rebuild's writer processes",
+        )
+        children = [pid for pid, _ in read_holder(str(site.index)).children]
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+        self.assertEqual(process.returncode, -signal.SIGKILL)
+        wait_for(lambda: not any(alive(pid) for pid in children), "the children to die", timeout=10)
+
+        self.assertEqual(site.index_commits(), commits)  # the old index, untouched
+        check = site.run("check_index", check=False)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertIn("The search index matches the database.", check.stdout)
+        again = site.run("rebuild_index", "--noinput")
+        self.assertIn("indexed 3,000 documents", again.stdout)
+        self.assertEqual(site.index_commits(), commits + 1)
+        self.assertIn("The search index matches the database.", site.run("check_index").stdout)
+
+
+def _generation(path: str) -> int:
+    return FileStorage(path).open_index().latest_generation()
 
 
 def _environment() -> dict[str, str]:
