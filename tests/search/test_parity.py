@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+import tantivy
 from django.test import SimpleTestCase, TestCase
 from haystack import connections
 from haystack.inputs import Exact
@@ -43,7 +44,8 @@ from tests.parity.models import Document
 # The engine under test: the one place to change when the backend moves.
 CHAMBER_ENGINE = "search.whoosh.Engine"
 STOCK_ENGINE = "haystack.backends.whoosh_backend.WhooshEngine"
-ENGINES = {"stock": STOCK_ENGINE, "chamber": CHAMBER_ENGINE}
+TANTIVY_ENGINE = "search.tantivy.Engine"
+ENGINES = {"stock": STOCK_ENGINE, "chamber": CHAMBER_ENGINE, "tantivy": TANTIVY_ENGINE}
 
 # -- The documents ------------------------------------------------------------------------
 
@@ -319,8 +321,11 @@ class ParityCases(ParityTests):
         """Nothing but the documents is in the index (Chamber keeps its spelling words as
         extra documents, which skews the count and the relevance statistics)."""
         path = connections.connections_info[self.alias]["PATH"]
-        index = FileStorage(path).open_index()
-        self.assertEqual(index.doc_count(), len(self.documents))
+        if self.alias == "tantivy":
+            count = tantivy.Index.open(path).searcher().num_docs
+        else:
+            count = FileStorage(path).open_index().doc_count()
+        self.assertEqual(count, len(self.documents))
 
     # -- Lookups ----------------------------------------------------------------------
 
@@ -920,6 +925,12 @@ class ChamberWhooshParityTests(ParityCases):
             self.sqs().narrow('party_exact:"Liberal Democrats"').count(),
             sum(d.party == "Liberal Democrats" for d in self.documents),
         )
+
+
+class TantivyParityTests(ChamberWhooshParityTests):
+    """The same cases against Chamber's Tantivy engine (docs/search-engine.md, "Tantivy")."""
+
+    alias = "tantivy"
 
 
 del ParityCases  # only its subclasses run
