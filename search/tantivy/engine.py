@@ -52,11 +52,11 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
 
     def __init__(self, connection_alias: str, **options: Any):
         super().__init__(connection_alias, **options)
-        self.path = options.get("PATH")
-        if not self.path:
+        if not options.get("PATH"):
             raise ImproperlyConfigured(
                 f"The {connection_alias!r} connection needs a PATH for the Tantivy index."
             )
+        self.path = str(options["PATH"])
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 120))
         self.writer_heap = int(options.get("WRITER_HEAP_MB", 512)) * 1_000_000
         self.writer_threads = int(options.get("WRITER_THREADS", min(2, os.cpu_count() or 1)))
@@ -194,14 +194,14 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         wants_none = end_offset is not None and end_offset <= start
         limit = (end_offset - start) if end_offset is not None else searcher.num_docs - start
         order_by, order = self._sorting(sort_by)
-        found = searcher.search(
-            query,
-            limit=1 if wants_none else max(limit, 1),
-            count=True,
-            offset=start,
-            **({"order_by_field": order_by, "order": order} if order_by else {}),
-        )
-        hits = int(found.count or 0)
+        limit = 1 if wants_none else max(limit, 1)
+        if order_by:
+            found = searcher.search(
+                query, limit=limit, count=True, offset=start, order_by_field=order_by, order=order
+            )
+        else:
+            found = searcher.search(query, limit=limit, count=True, offset=start)
+        hits = _count(found)
         if wants_none:
             return {**EMPTY, "hits": hits}
         return {
@@ -324,7 +324,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         searcher, translator = self._translator()
         identifier = get_identifier(model_instance)
         myself = TQ.term_query(self.layout.schema, ID, identifier)
-        if not searcher.search(myself, limit=1, count=True).count:
+        if not _count(searcher.search(myself, limit=1, count=True)):
             return {**EMPTY, "results": []}
         index = (
             connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
@@ -509,6 +509,11 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             threads=1,
         ) as writer:
             writer.commit()
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    """All the matches of a search made with `count=True` (missing from tantivy's stubs)."""
+    return int(getattr(found, "count", 0) or 0)
 
 
 class Engine(BaseEngine):  # type: ignore[misc]  # Haystack is untyped

@@ -37,7 +37,9 @@ def aggregation(layout: Layout, facets: Iterable[str]) -> dict[str, Any]:
     return aggregations
 
 
-def field_counts(layout: Layout, answer: dict[str, Any], facets: Iterable[str]) -> dict:
+def field_counts(
+    layout: Layout, answer: dict[str, Any], facets: Iterable[str]
+) -> dict[str, list[tuple[Any, int]]]:
     counts = {}
     for name in facets:
         kind = layout.fields[name].kind
@@ -127,5 +129,7 @@ def _as_datetime(value: object) -> datetime.datetime:
     raise ValueError(f"Not a date: {value!r}")
 
 
-def run(searcher: tantivy.Searcher, query: tantivy.Query, aggregations: dict) -> dict:
+def run(
+    searcher: tantivy.Searcher, query: tantivy.Query, aggregations: dict[str, Any]
+) -> dict[str, Any]:
     return searcher.aggregate(query, aggregations) if aggregations else {}

@@ -198,11 +198,11 @@ class Translator:
 
     def _phrase(self, field: Field, words: list[str], slop: int) -> TQ | None:
         if field.kind == "text":
-            stems = analysis.phrase_stems(words)
+            stems: list[str | tuple[int, str]] = list(analysis.phrase_stems(words))
             if not stems:
                 return None
             if len(stems) == 1:
-                return self._term_query(field.name, stems[0])
+                return self._term_query(field.name, str(stems[0]))
             # Whoosh's slop 1 is words next to each other; Tantivy's is 0.
             return TQ.phrase_query(self.schema, field.name, stems, slop=max(0, slop - 1))
         if field.kind in ("exact", "keyword"):

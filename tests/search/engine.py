@@ -46,7 +46,7 @@ def another_writer() -> Writer:
     lets it go."""
     if tantivy():
         return _TantivyWriter(backend().opened.index())
-    return backend().index.writer()  # type: ignore[no-any-return]
+    return backend().index.writer()
 
 
 def document_count() -> int:

@@ -1,6 +1,7 @@
 """Crashes and concurrency, for real: `manage.py load_transcripts` runs as a subprocess on
-a database and an index of its own (of the engine the tests run with, SEARCH_ENGINE) (a SQLite file, or a scratch PostgreSQL database when
-the suite runs on PostgreSQL), is killed with SIGKILL at a chosen moment, and then the
+a database and an index of its own (a SQLite file, or a scratch PostgreSQL database when
+the suite runs on PostgreSQL; an index of the engine the tests run with, SEARCH_ENGINE,
+unless a subclass names one), is killed with SIGKILL at a chosen moment, and then the
 next load must succeed and `check_index` must find the index and the database agree."""
 
 import datetime
@@ -67,9 +68,9 @@ def write_transcripts(folder: Path, count: int, first: int = 0) -> None:
 class Site:
     """Chamber on a database and an index of its own, driven by manage.py subprocesses."""
 
-    def __init__(self, folder: Path, *, batch: int):
+    def __init__(self, folder: Path, *, batch: int, engine: str = ""):
         self.folder = folder
-        self.engine = settings.SEARCH_ENGINE
+        self.engine = engine or settings.SEARCH_ENGINE
         self.index = folder / "index"
         database = settings.DATABASES["default"]
         self.postgres = database["ENGINE"].endswith("postgresql")
@@ -211,10 +212,12 @@ def alive(pid: int) -> bool:
 class KilledLoadTests(SimpleTestCase):
     """SIGKILL at three moments of a load; then the same load again leaves everything right."""
 
+    engine = ""  # the engine the tests run with (SEARCH_ENGINE), unless a subclass names one
+
     def site(self, *, files: int, batch: int) -> tuple[Site, Path]:
         folder = Path(tempfile.mkdtemp(prefix="chamber-faults-"))
         self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
-        site = Site(folder, batch=batch)
+        site = Site(folder, batch=batch, engine=self.engine)
         self.addCleanup(site.close)
         write_transcripts(folder / "transcripts", files)
         return site, folder / "transcripts"
