@@ -401,8 +401,8 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         field = self.content_field_name
 
         def documents(word: str) -> int:
-            stem = analysis.query_stem(word.lower())
-            return searcher.doc_freq(field, stem) if stem else 0
+            terms = analysis.query_terms(word.lower())
+            return searcher.doc_freq(field, terms[0]) if len(terms) == 1 else 0
 
         return self.vocabulary.suggest(
             force_str(query_string or ""), documents, self.opened.version()

@@ -158,8 +158,7 @@ class Translator:
     def _term(self, field: Field, text: Any) -> TQ | None:
         kind = field.kind
         if kind == "text":
-            stem = analysis.query_stem(str(text))
-            return None if stem is None else self._term_query(field.name, stem)
+            return self._words(field, analysis.query_terms(str(text)))
         if kind == "edge_ngram":
             low, high = analysis.EDGE_NGRAM_SIZES
             word = str(text)
@@ -175,6 +174,15 @@ class Translator:
             return self._date_range(field, value, value, False, False)
         value = self._value(field, text)
         return self._term_query(field.name, value)
+
+    def _words(self, field: Field, terms: list[str], slop: int = 0) -> TQ | None:
+        """One term, or the phrase of several (a dotted word, a quoted phrase)."""
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return self._term_query(field.name, terms[0])
+        words: list[str | tuple[int, str]] = list(terms)
+        return TQ.phrase_query(self.schema, field.name, words, slop=slop)
 
     def _term_query(self, name: str, value: Any) -> TQ:
         return TQ.term_query(self.schema, name, value)
@@ -198,13 +206,8 @@ class Translator:
 
     def _phrase(self, field: Field, words: list[str], slop: int) -> TQ | None:
         if field.kind == "text":
-            stems: list[str | tuple[int, str]] = list(analysis.phrase_stems(words))
-            if not stems:
-                return None
-            if len(stems) == 1:
-                return self._term_query(field.name, str(stems[0]))
             # Whoosh's slop 1 is words next to each other; Tantivy's is 0.
-            return TQ.phrase_query(self.schema, field.name, stems, slop=max(0, slop - 1))
+            return self._words(field, analysis.phrase_stems(words), slop=max(0, slop - 1))
         if field.kind in ("exact", "keyword"):
             return self._term_query(field.name, " ".join(words))
         parts = [self._term(field, word) for word in words]
@@ -235,7 +238,7 @@ class Translator:
             stems = analysis.stemmed().analyze(text)
             if not stems:
                 return None
-            text = stems[0]
+            text = stems[0] if len(stems) == 1 else text.lower()
         elif field.kind == "edge_ngram":
             text = text.lower()
         return self._terms(field.name, self._prefixed(field, text))
@@ -252,10 +255,10 @@ class Translator:
     def _fuzzy(self, node: wq.FuzzyTerm, field: Field) -> TQ | None:
         word = str(node.text)
         if field.kind == "text":
-            stem = analysis.query_stem(word)
-            if stem is None:
-                return None
-            word = stem
+            terms = analysis.query_terms(word)
+            if len(terms) != 1:  # a stop word, or a dotted word: not fuzzy
+                return self._words(field, terms)
+            word = terms[0]
         prefix = word[: node.prefixlength]
         near = [
             term

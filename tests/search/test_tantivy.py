@@ -67,11 +67,23 @@ class TantivyTestCase(TestCase):
 
 
 class AnalysisTests(TantivyTestCase):
-    def test_hon_is_a_word_and_abbreviations_stay_whole(self):
+    def test_hon_is_a_word_and_a_dotted_word_is_its_parts(self):
         self.assertEqual(
             analysis.stemmed().analyze("The hon. Member for the U.K. spoke 1.5 times"),
-            ["the", "hon", "member", "for", "the", "u.k", "spoke", "1.5", "time"],
+            ["the", "hon", "member", "for", "the", "u", "k", "spoke", "1", "5", "time"],
         )
+
+    def test_a_dotted_word_is_found_as_the_phrase_of_its_parts(self):
+        debate = make_debate()
+        dotted = make_speech(debate=debate, text="The U.K. economy grew 1.5 per cent.")
+        make_speech(
+            debate=debate, text="K is for U; 5 of 1.", position=2
+        )  # the same letters, apart
+        self.index()
+        self.assertEqual(self.found("U.K."), {dotted.id})
+        self.assertEqual(self.found("1.5"), {dotted.id})
+        self.assertEqual(self.found('"u k"'), {dotted.id})
+        self.assertEqual(self.found("U K"), set())  # one-letter words dropped, as in Whoosh
 
     def test_the_hon_member_is_found_as_a_phrase_and_as_words(self):
         debate = make_debate()
