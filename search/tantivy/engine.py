@@ -264,7 +264,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         aggregations = facets_module.aggregation(self.layout, field_facets)
         for group in date_groups:
             aggregations[f"dates:{group.name}"] = group.aggregation()
-        answer = facets_module.run(searcher, query, aggregations) if total else {}
+        answer = facets_module.run(searcher, query, self.layout, aggregations) if total else {}
         counts: dict[str, Any] = {"fields": {}, "dates": {}, "queries": {}}
         if total:
             counts["fields"] = facets_module.field_counts(self.layout, answer, field_facets)

@@ -21,7 +21,10 @@ from .schema import Layout
 # Buckets asked of a terms aggregation: more than any field has values, so counts are
 # exact (Tantivy counts each segment's terms fully and keeps the `size` largest).
 ALL_VALUES = 2**31 - 1
-NANOSECONDS = 1_000_000_000
+# Tantivy's limit on the buckets of one aggregation, and the values counted at a time by a
+# facet that has more.
+BUCKET_LIMIT = 65_000
+SLICE = 30_000
 
 
 def aggregation(layout: Layout, facets: Iterable[str]) -> dict[str, Any]:
@@ -130,6 +133,51 @@ def _as_datetime(value: object) -> datetime.datetime:
 
 
 def run(
-    searcher: tantivy.Searcher, query: tantivy.Query, aggregations: dict[str, Any]
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    layout: Layout,
+    aggregations: dict[str, Any],
 ) -> dict[str, Any]:
-    return searcher.aggregate(query, aggregations) if aggregations else {}
+    """The aggregations' answers, in one pass unless a facet has more values than Tantivy
+    counts in one aggregation (BUCKET_LIMIT): then that facet is counted a slice of its
+    values at a time."""
+    try:
+        return searcher.aggregate(query, aggregations)
+    except ValueError as error:
+        if "bucket limit" not in str(error):
+            raise
+    answer: dict[str, Any] = {}
+    for name, one in aggregations.items():
+        try:
+            answer.update(searcher.aggregate(query, {name: one}))
+        except ValueError as error:
+            if "bucket limit" not in str(error):
+                raise
+            answer[name] = {"buckets": _in_slices(searcher, query, layout, name, one)}
+    return answer
+
+
+def _in_slices(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    layout: Layout,
+    name: str,
+    aggregation: dict[str, Any],
+) -> list[dict[str, Any]]:
+    field = layout.fields.get(name)
+    if field is None or field.kind not in ("exact", "keyword"):
+        raise SearchBackendError(
+            f"The facet {name!r} has more than {BUCKET_LIMIT:,} values: too many to count."
+        )
+    terms = [term for term, _ in searcher.terms_with_prefix(field.name, "")]
+    buckets = []
+    for start in range(0, len(terms), SLICE):
+        values = terms[start : start + SLICE]
+        within = tantivy.Query.term_set_query(layout.schema, field.name, values)
+        sliced = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, within)]
+        )
+        wanted = set(values)  # a multi-valued document brings its other values too
+        found = searcher.aggregate(sliced, {name: aggregation})[name]["buckets"]
+        buckets += [bucket for bucket in found if bucket["key"] in wanted]
+    return buckets

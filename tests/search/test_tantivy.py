@@ -4,6 +4,7 @@ says who holds it, a site switched to Tantivy by SEARCH_ENGINE rebuilds and find
 debates, and a load killed mid-write on Tantivy loses nothing. Each runs on a Tantivy
 index of its own, whatever engine the suite runs with."""
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -19,10 +20,11 @@ from haystack import connections
 from haystack.query import SearchQuerySet
 from haystack.utils.loading import UnifiedIndex
 
-from debates.models import Speech
+from debates.models import Debate, Speech
 from search.engines import IndexBusy
 from search.search_indexes import SpeechIndex
 from search.tantivy import analysis
+from search.tantivy.facets import BUCKET_LIMIT
 from search.whoosh.writers import record_holder, release_holder
 from tests.factories import make_debate, make_speech
 from tests.search.test_faults import KilledLoadTests
@@ -146,6 +148,33 @@ class WriteTests(TantivyTestCase):
         self.assertEqual(self.index(), 1)  # waits for the lock (LOCK_TIMEOUT 5 s), then writes
         self.assertGreaterEqual(time.monotonic() - started, 0.4)
         self.assertEqual(self.found("queued"), set(Speech.objects.values_list("id", flat=True)))
+
+
+class ManyValuesTests(TantivyTestCase):
+    def test_a_facet_with_more_values_than_one_aggregation_holds_is_counted_whole(self):
+        """Tantivy stops an aggregation at 65,000 buckets: a facet with more values (the
+        debates of a century of Hansard, say) is counted a slice of its values at a time."""
+        count = BUCKET_LIMIT + 10
+        day = datetime.date(2001, 1, 1)
+        speeches = [
+            Speech(
+                pk=n,
+                position=1,
+                text="Alike." if n % 2 else "Unlike.",
+                debate=Debate(pk=n, title="T", date=day, house="commons", kind="debate"),
+            )
+            for n in range(1, count + 1)
+        ]
+        self.backend.write(SpeechIndex(), lambda: (speeches, ()), expected=count)
+        everything = SearchQuerySet(using=ALIAS).facet("debate").facet_counts()["fields"]
+        self.assertEqual(len(everything["debate"]), count)
+        self.assertEqual({n for _, n in everything["debate"]}, {1})
+        self.assertEqual(everything["debate"][:2], [("1", 1), ("10", 1)])  # by value
+        alike = SearchQuerySet(using=ALIAS).auto_query("alike").facet("debate").facet_counts()
+        self.assertEqual(
+            {value for value, _ in alike["fields"]["debate"]},
+            {str(n) for n in range(1, count + 1, 2)},
+        )
 
 
 class SwitchingTests(SimpleTestCase):
