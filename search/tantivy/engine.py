@@ -61,6 +61,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         self.writer_heap = int(options.get("WRITER_HEAP_MB", 512)) * 1_000_000
         self.writer_threads = int(options.get("WRITER_THREADS", min(2, os.cpu_count() or 1)))
         self.vocabulary = Vocabulary(self.path)
+        self.writers = writing.Session(self.path)
         self.setup_complete = False
 
     # -- Opening ---------------------------------------------------------------------
@@ -437,12 +438,12 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         if not self.setup_complete:
             self.setup()
         bulk = expected >= BULK_THRESHOLD
-        with writing.writer(
+        with self.writers.writer(
             self.opened.index(),
-            self.path,
             wait=self.lock_timeout if wait is None else wait,
             heap_size=self.writer_heap if bulk else SMALL_WRITE_HEAP,
             threads=self.writer_threads if bulk else 1,
+            keep=bulk,  # for the run's next batch: merges go on meanwhile
         ) as writer:
             objects, removed = read()
             prepared = [p for p in (self._prepared(index, obj) for obj in objects) if p]
@@ -477,14 +478,11 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             try:
                 self.setup()
             except SearchBackendError:  # an index of other fields: start afresh
+                self.writers.release()
                 self.opened.start_afresh()
                 self.setup_complete = True
-        with writing.writer(
-            self.opened.index(),
-            self.path,
-            wait=self.lock_timeout,
-            heap_size=SMALL_WRITE_HEAP,
-            threads=1,
+        with self.writers.writer(
+            self.opened.index(), wait=self.lock_timeout, heap_size=SMALL_WRITE_HEAP, threads=1
         ) as writer:
             if models:
                 for model in models:
@@ -501,12 +499,8 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         """Tantivy merges in the background; a commit with nothing in it lets merges finish."""
         if not self.setup_complete:
             self.setup()
-        with writing.writer(
-            self.opened.index(),
-            self.path,
-            wait=self.lock_timeout,
-            heap_size=SMALL_WRITE_HEAP,
-            threads=1,
+        with self.writers.writer(
+            self.opened.index(), wait=self.lock_timeout, heap_size=SMALL_WRITE_HEAP, threads=1
         ) as writer:
             writer.commit()
 

@@ -24,7 +24,9 @@ from debates.models import Debate, Speech
 from search.engines import IndexBusy
 from search.search_indexes import SpeechIndex
 from search.tantivy import analysis
+from search.tantivy.engine import BULK_THRESHOLD
 from search.tantivy.facets import BUCKET_LIMIT
+from search.tantivy.writing import KEEP
 from search.whoosh.writers import record_holder, release_holder
 from tests.factories import make_debate, make_speech
 from tests.search.test_faults import KilledLoadTests
@@ -51,6 +53,7 @@ class TantivyTestCase(TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        connections[ALIAS].get_backend().writers.release()  # a bulk write's kept writer
         del connections.connections_info[ALIAS]
         connections.thread_local.connections.pop(ALIAS, None)
         shutil.rmtree(cls.folder, ignore_errors=True)
@@ -148,6 +151,33 @@ class WriteTests(TantivyTestCase):
         self.assertEqual(self.index(), 1)  # waits for the lock (LOCK_TIMEOUT 5 s), then writes
         self.assertGreaterEqual(time.monotonic() - started, 0.4)
         self.assertEqual(self.found("queued"), set(Speech.objects.values_list("id", flat=True)))
+
+
+class KeptWriterTests(TantivyTestCase):
+    def locked(self) -> bool:
+        try:
+            writer = self.backend.opened.index().writer(heap_size=15_000_000, num_threads=1)
+        except ValueError:
+            return True
+        writer.wait_merging_threads()
+        return False
+
+    def test_a_bulk_writes_writer_is_kept_for_the_next_batch_then_let_go(self):
+        speech = make_speech(debate=make_debate(), text="Batches.")
+        self.backend.write(SpeechIndex(), lambda: ([speech], ()), expected=BULK_THRESHOLD)
+        self.assertEqual(self.found("batches"), {speech.id})  # committed at once
+        self.assertTrue(self.locked())  # kept for the run's next batch
+        deadline = time.monotonic() + KEEP + 10
+        while self.locked() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(self.locked())  # let go once the run is over
+
+    def test_a_small_write_lets_a_kept_writer_go(self):
+        speech = make_speech(debate=make_debate(), text="Batches.")
+        self.backend.write(SpeechIndex(), lambda: ([speech], ()), expected=BULK_THRESHOLD)
+        self.backend.write(None, lambda: ((), (f"debates.speech.{speech.id}",)))
+        self.assertFalse(self.locked())
+        self.assertEqual(self.found("batches"), set())
 
 
 class ManyValuesTests(TantivyTestCase):
