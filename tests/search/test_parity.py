@@ -1,11 +1,13 @@
-"""Chamber's Whoosh engine answers `SearchQuerySet` calls as Haystack's stock Whoosh engine
-does (issue 12).
+"""Chamber's engines (Whoosh and Tantivy) answer `SearchQuerySet` calls as Haystack's stock Whoosh
+engine does (issues 12 and 13).
 
-Two Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`) and
-"chamber" (CHAMBER_ENGINE), each with its own index folder and a unified index holding only
-`tests.parity.indexes.ParityIndex`, and the same 25 documents are indexed into both. The
+Three Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`),
+"chamber" (CHAMBER_ENGINE) and "tantivy" (TANTIVY_ENGINE, Chamber's engine on Tantivy),
+each with its own index folder and a unified index holding only
+`tests.parity.indexes.ParityIndex`, and the same 25 documents are indexed into each. The
 same tests then run against each engine (`StockWhooshParityTests`,
-`ChamberWhooshParityTests`). Each test checks its answers against what the data says
+`ChamberWhooshParityTests`, `TantivyParityTests`, which also keeps Chamber's whole
+string facets). Each test checks its answers against what the data says
 (worked out from the documents, not from an engine), so an answer both engines get wrong
 fails too; where the data cannot say (the text of a highlight, the order of "more like
 this"), Chamber's answer is compared with stock's.
