@@ -7,7 +7,7 @@ import math
 import os
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import tantivy
@@ -446,23 +446,32 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             keep=bulk,  # for the run's next batch: merges go on meanwhile
         ) as writer:
             objects, removed = read()
-            prepared = [p for p in (self._prepared(index, obj) for obj in objects) if p]
             removed = list(removed)
-            if not prepared and not removed:
-                return 0
             fresh = not self.opened.searcher().num_docs
             for identifier in removed:
                 writer.delete_documents_by_term(ID, identifier)
-            for values in prepared:
-                if not fresh:
-                    writer.delete_documents_by_term(ID, values[ID])
-                writer.add_document(schema.document(self.layout, values))
+            added = 0
+
+            def add_each() -> Iterator[str]:
+                """Each document handed to Tantivy, then its text to the vocabulary: the
+                words are counted while Tantivy's threads index what came before."""
+                nonlocal added
+                for obj in objects:
+                    values = self._prepared(index, obj)
+                    if values is None:
+                        continue
+                    if not fresh:
+                        writer.delete_documents_by_term(ID, values[ID])
+                    writer.add_document(schema.document(self.layout, values))
+                    added += 1
+                    yield force_str(values.get(self.content_field_name) or "")
+
             # Before the commit: the vocabulary is never behind the index.
-            self.vocabulary.record(
-                force_str(p.get(self.content_field_name) or "") for p in prepared
-            )
+            self.vocabulary.record(add_each())
+            if not added and not removed:
+                return 0
             writer.commit()
-        return len(prepared) + len(removed)
+        return added + len(removed)
 
     def _prepared(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
         assert index is not None  # only deletes come without an index

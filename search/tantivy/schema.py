@@ -28,6 +28,8 @@ from haystack.fields import FacetField, SearchField
 from . import analysis
 
 SORT_SUFFIX = "__sort"
+# Kinds whose string values are indexed as given.
+WHOLE_TEXT = frozenset({"text", "exact", "edge_ngram", "ngram"})
 
 
 @dataclass(frozen=True)
@@ -129,13 +131,19 @@ def as_utc(value: datetime.date) -> datetime.datetime:
 def document(layout: Layout, prepared: dict[str, Any]) -> tantivy.Document:
     """A Tantivy document from `SearchIndex.full_prepare`'s values (None values left out)."""
     values: dict[str, Any] = {}
+    fields = layout.fields
     for name, value in prepared.items():
-        field = layout.fields.get(name)
+        field = fields.get(name)
         if field is None or value is None:
             continue
-        converted = _converted(field, value)
-        if converted is None:
-            continue
+        if type(value) is str and field.kind in WHOLE_TEXT:  # most values: as they are
+            if not value and field.kind == "exact":
+                continue  # no value: counted in no facet, as in the Whoosh engine
+            converted: Any = value
+        else:
+            converted = _converted(field, value)
+            if converted is None:
+                continue
         values[name] = converted
         if field.sort_copy:
             values[field.sort_name] = converted
