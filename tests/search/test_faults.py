@@ -1,10 +1,12 @@
 """Crashes and concurrency, for real: `manage.py load_transcripts` runs as a subprocess on
 a database and an index of its own (a SQLite file, or a scratch PostgreSQL database when
-the suite runs on PostgreSQL), is killed with SIGKILL at a chosen moment, and then the
+the suite runs on PostgreSQL; an index of the engine the tests run with, SEARCH_ENGINE,
+unless a subclass names one), is killed with SIGKILL at a chosen moment, and then the
 next load must succeed and `check_index` must find the index and the database agree."""
 
 import datetime
 import fcntl
+import json
 import os
 import random
 import shutil
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.test import SimpleTestCase
 from psycopg.conninfo import make_conninfo
 
+from search.tantivy.writing import LOCK_FILE
 from search.whoosh.writers import HOLDER_FILE, read_holder
 
 SPEECHES_PER_FILE = 250
@@ -65,9 +68,10 @@ def write_transcripts(folder: Path, count: int, first: int = 0) -> None:
 class Site:
     """Chamber on a database and an index of its own, driven by manage.py subprocesses."""
 
-    def __init__(self, folder: Path, *, batch: int):
+    def __init__(self, folder: Path, *, batch: int, engine: str = ""):
         self.folder = folder
-        self.index = folder / "whoosh"
+        self.engine = engine or settings.SEARCH_ENGINE
+        self.index = folder / "index"
         database = settings.DATABASES["default"]
         self.postgres = database["ENGINE"].endswith("postgresql")
         if self.postgres:
@@ -91,6 +95,7 @@ class Site:
         self.env = {
             **os.environ,
             "DATABASE_URL": url,
+            "SEARCH_ENGINE": self.engine,
             "SEARCH_PATH": str(self.index),
             "CHAMBER_INDEX_BATCH": str(batch),
             "PYTHONUNBUFFERED": "1",
@@ -147,7 +152,7 @@ class Site:
     # -- What the running process is doing, seen from outside ---------------------------
 
     def index_locked(self) -> bool:
-        path = self.index / "MAIN_WRITELOCK"
+        path = self.index / ("MAIN_WRITELOCK" if self.engine == "whoosh" else LOCK_FILE)
         if not path.exists():
             return False
         with open(path, "a") as lock:
@@ -159,6 +164,12 @@ class Site:
             return False
 
     def index_commits(self) -> int:
+        if self.engine == "tantivy":  # each commit's opstamp is higher; 0 before the first
+            try:
+                meta = json.loads((self.index / "meta.json").read_text())
+            except (OSError, ValueError):
+                return -1
+            return int(meta["opstamp"]) if meta.get("segments") else 0
         return max(
             (int(p.stem.rsplit("_", 1)[1]) for p in self.index.glob("_MAIN_*.toc")), default=-1
         )
@@ -201,10 +212,12 @@ def alive(pid: int) -> bool:
 class KilledLoadTests(SimpleTestCase):
     """SIGKILL at three moments of a load; then the same load again leaves everything right."""
 
+    engine = ""  # the engine the tests run with (SEARCH_ENGINE), unless a subclass names one
+
     def site(self, *, files: int, batch: int) -> tuple[Site, Path]:
         folder = Path(tempfile.mkdtemp(prefix="chamber-faults-"))
         self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
-        site = Site(folder, batch=batch)
+        site = Site(folder, batch=batch, engine=self.engine)
         self.addCleanup(site.close)
         write_transcripts(folder / "transcripts", files)
         return site, folder / "transcripts"
@@ -259,15 +272,20 @@ class KilledLoadTests(SimpleTestCase):
         self.assert_recovers(site, transcripts, 8)
 
     def test_killed_during_an_index_commit_leaves_no_writer_and_no_lock(self):
-        # 2,500 rows per drain: bulk writes, by two child processes.
+        # 2,500 rows per drain: bulk writes (on Whoosh, by two child processes; on Tantivy,
+        # by two threads of the one process).
         site, transcripts = self.site(files=12, batch=2500)
         process = site.start("load_transcripts", str(transcripts))
         wait_for(site.index_locked, "the index write lock", every=0.001)
-        wait_for(
-            lambda: (h := read_holder(str(site.index))) is not None and h.children,
-            "the writer's children",
-        )
-        children = [pid for pid, _ in read_holder(str(site.index)).children]
+        children: list[int] = []
+        if site.engine == "whoosh":
+            wait_for(
+                lambda: (h := read_holder(str(site.index))) is not None and h.children,
+                "the writer's children",
+            )
+            children = [pid for pid, _ in read_holder(str(site.index)).children]
+        else:
+            wait_for(lambda: read_holder(str(site.index)) is not None, "the holder's record")
         self.kill(process)
         wait_for(lambda: not any(alive(pid) for pid in children), "the children to die", timeout=10)
         self.assertFalse(site.index_locked())

@@ -1,11 +1,13 @@
-"""Chamber's Whoosh engine answers `SearchQuerySet` calls as Haystack's stock Whoosh engine
-does (issue 12).
+"""Chamber's engines (Whoosh and Tantivy) answer `SearchQuerySet` calls as Haystack's stock Whoosh
+engine does (issues 12 and 13).
 
-Two Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`) and
-"chamber" (CHAMBER_ENGINE), each with its own index folder and a unified index holding only
-`tests.parity.indexes.ParityIndex`, and the same 25 documents are indexed into both. The
+Three Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`),
+"chamber" (CHAMBER_ENGINE) and "tantivy" (TANTIVY_ENGINE, Chamber's engine on Tantivy),
+each with its own index folder and a unified index holding only
+`tests.parity.indexes.ParityIndex`, and the same 25 documents are indexed into each. The
 same tests then run against each engine (`StockWhooshParityTests`,
-`ChamberWhooshParityTests`). Each test checks its answers against what the data says
+`ChamberWhooshParityTests`, `TantivyParityTests`, which also keeps Chamber's whole
+string facets). Each test checks its answers against what the data says
 (worked out from the documents, not from an engine), so an answer both engines get wrong
 fails too; where the data cannot say (the text of a highlight, the order of "more like
 this"), Chamber's answer is compared with stock's.
@@ -29,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+import tantivy
 from django.test import SimpleTestCase, TestCase
 from haystack import connections
 from haystack.inputs import Exact
@@ -43,7 +46,8 @@ from tests.parity.models import Document
 # The engine under test: the one place to change when the backend moves.
 CHAMBER_ENGINE = "search.whoosh.Engine"
 STOCK_ENGINE = "haystack.backends.whoosh_backend.WhooshEngine"
-ENGINES = {"stock": STOCK_ENGINE, "chamber": CHAMBER_ENGINE}
+TANTIVY_ENGINE = "search.tantivy.Engine"
+ENGINES = {"stock": STOCK_ENGINE, "chamber": CHAMBER_ENGINE, "tantivy": TANTIVY_ENGINE}
 
 # -- The documents ------------------------------------------------------------------------
 
@@ -319,8 +323,11 @@ class ParityCases(ParityTests):
         """Nothing but the documents is in the index (Chamber keeps its spelling words as
         extra documents, which skews the count and the relevance statistics)."""
         path = connections.connections_info[self.alias]["PATH"]
-        index = FileStorage(path).open_index()
-        self.assertEqual(index.doc_count(), len(self.documents))
+        if self.alias == "tantivy":
+            count = tantivy.Index.open(path).searcher().num_docs
+        else:
+            count = FileStorage(path).open_index().doc_count()
+        self.assertEqual(count, len(self.documents))
 
     # -- Lookups ----------------------------------------------------------------------
 
@@ -920,6 +927,12 @@ class ChamberWhooshParityTests(ParityCases):
             self.sqs().narrow('party_exact:"Liberal Democrats"').count(),
             sum(d.party == "Liberal Democrats" for d in self.documents),
         )
+
+
+class TantivyParityTests(ChamberWhooshParityTests):
+    """The same cases against Chamber's Tantivy engine (docs/search-engine.md, "Tantivy")."""
+
+    alias = "tantivy"
 
 
 del ParityCases  # only its subclasses run

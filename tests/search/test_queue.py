@@ -32,6 +32,7 @@ from search.engines import IndexBusy
 from search.models import IndexTask
 from search.whoosh.writers import HOLDER_FILE, Holder, end_orphans, open_writer, read_holder
 from tests.factories import make_debate, make_member, make_speech
+from tests.search.engine import another_writer
 from tests.search.test_faults import alive
 
 
@@ -267,7 +268,7 @@ class CommandTests(TestCase):
 
     def test_index_queue_fails_loudly_when_the_index_stays_locked(self):
         make_speech(debate=make_debate(), text="Blocked.")
-        other = backend().index.writer()
+        other = another_writer()
         self.addCleanup(other.cancel)
         with self.assertRaisesMessage(CommandError, "1 speech still queued"):
             self.call("index_queue", "--wait", "0.2")
@@ -308,7 +309,7 @@ class ConcurrentDrainTests(TransactionTestCase):
         backend().clear()
         speech = make_speech(debate=make_debate(), text="Version one.")  # indexed at once
         IndexTask.objects.create(speech_id=speech.id)  # owed again
-        other = backend().index.writer()  # another writer holds the lock
+        other = another_writer()  # another writer holds the lock
         drained = []
 
         def drain():
@@ -355,7 +356,7 @@ class AdminTests(TransactionTestCase):
             )
 
     def test_a_confirmation_while_the_index_is_busy_says_so_and_the_queue_delivers(self):
-        other = backend().index.writer()  # another process's long write, say
+        other = another_writer()  # another process's long write, say
         try:
             with (
                 patch.object(indexing, "WAIT_AFTER_COMMIT", 0.2),
