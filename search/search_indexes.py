@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -5,6 +6,23 @@ from haystack import indexes
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
 from debates.models import Speech
+
+# A speech's document, read as one row (`SpeechIndex.prepared_rows`).
+ROW_FIELDS = (
+    "id",
+    "text",
+    "speaker_name",
+    "speaker_role",
+    "section",
+    "member_id",
+    "member__name",
+    "member__party",
+    "debate_id",
+    "debate__title",
+    "debate__date",
+    "debate__house",
+    "debate__kind",
+)
 
 
 class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]  # Haystack is untyped
@@ -39,35 +57,86 @@ class SpeechIndex(indexes.SearchIndex, indexes.Indexable):  # type: ignore[misc]
 
     def prepare(self, speech: Speech) -> dict[str, Any]:
         """Every field in one step (Haystack's generic loop prepared each field twice, and
-        a rebuild spends its time here and in Whoosh)."""
+        a rebuild spends its time here and in the engine)."""
         debate, member = speech.debate, speech.member if speech.member_id else None
-        party = member.party if member and member.party else None
-        self.prepared_data = {
-            ID: f"debates.speech.{speech.pk}",
-            DJANGO_CT: "debates.speech",
-            DJANGO_ID: str(speech.pk),
-            "text": speech.text,
-            "speaker": self.prepare_speaker(speech),
-            "speaker_auto": member.name if member else None,
-            "title": f"{debate.title} {speech.section}".strip(),
-            "party": party,
-            "party_exact": party,
-            "member": str(speech.member_id) if member else None,
-            "debate": str(debate.pk),
-            "year": str(debate.date.year),
-            "month": f"{debate.date:%Y-%m}",
-            "house": debate.house,
-            "kind": debate.kind,
-            "date": debate.date,
-        }
+        row = (
+            speech.pk,
+            speech.text,
+            speech.speaker_name,
+            speech.speaker_role,
+            speech.section,
+            speech.member_id if member else None,
+            member.name if member else None,
+            member.party if member else None,
+            debate.pk,
+            debate.title,
+            debate.date,
+            debate.house,
+            debate.kind,
+        )
+        self.prepared_data = self.prepare_row(row)
         return self.prepared_data
 
-    def prepare_speaker(self, speech: Speech) -> str:
-        names = [speech.speaker_name, speech.speaker_role]
-        if speech.member_id:
-            assert speech.member is not None  # its id is set
-            names.append(speech.member.name)
-        return " ".join(name for name in names if name)
+    def prepare_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """The document of a speech given as a row of ROW_FIELDS: what `prepare` gives for
+        the speech, without building its model instances (`prepared_rows`)."""
+        (
+            pk,
+            text,
+            name,
+            role,
+            section,
+            member_id,
+            member,
+            party,
+            debate_id,
+            title,
+            day,
+            house,
+            kind,
+        ) = row
+        party = party or None
+        return {
+            ID: f"debates.speech.{pk}",
+            DJANGO_CT: "debates.speech",
+            DJANGO_ID: str(pk),
+            "text": text,
+            "speaker": " ".join(part for part in (name, role, member) if part),
+            "speaker_auto": member,
+            "title": f"{title} {section}".strip(),
+            "party": party,
+            "party_exact": party,
+            "member": str(member_id) if member_id is not None else None,
+            "debate": str(debate_id),
+            "year": str(day.year),
+            "month": f"{day:%Y-%m}",
+            "house": house,
+            "kind": kind,
+            "date": day,
+        }
+
+    def prepared_rows(
+        self, using: str | None = None, batch: int = 5000
+    ) -> Iterator[dict[str, Any]]:
+        """Every speech's document, read in batches by id as plain rows: a rebuild's reading
+        (a third of the cost of model instances through `full_prepare`; the same
+        documents, as tests/search/test_bulk_writes.py checks)."""
+        rows = self.index_queryset(using=using).values_list(*ROW_FIELDS)
+        # What `full_prepare` adds to `prepare`: fields that may be null are left out when
+        # they are.
+        nullable = [field.index_fieldname for field in self.fields.values() if field.null]
+        last = 0
+        while True:
+            page = list(rows.filter(id__gt=last)[:batch])
+            for row in page:
+                document = self.prepare_row(row)
+                for name in nullable:
+                    if document[name] is None:
+                        del document[name]
+                yield document
+            if len(page) < batch:
+                return
+            last = page[-1][0]
 
     def index_queryset(self, using: str | None = None) -> QuerySet[Speech]:
         return Speech.objects.with_context().order_by("id")

@@ -30,7 +30,7 @@ from whoosh.highlight import highlight as whoosh_highlight
 
 from ..whoosh.lookups import SearchQuery
 from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
-from ..whoosh.spelling import Vocabulary
+from ..whoosh.spelling import Vocabulary, count_words
 from . import analysis, queries, schema, writing
 from . import facets as facets_module
 from .opening import Opened
@@ -472,6 +472,36 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
                 return 0
             writer.commit()
         return added + len(removed)
+
+    def rebuild(self, documents: Iterable[dict[str, Any]], *, wait: float | None = None) -> int:
+        """Replace the whole index with `documents` (as `SearchIndex.full_prepare` gives
+        them, read as they are written) in one commit; returns how many (see Chamber's
+        `rebuild_index`). Every document is deleted and the new ones added by one writer:
+        other processes read the index as it was until the commit replaces it (Tantivy
+        publishes a commit by replacing `meta.json`), and a rebuild killed midway leaves it
+        as it was. The spelling vocabulary is replaced with it."""
+        if not self.setup_complete:
+            self.setup()
+        added = 0
+        with self.writers.writer(
+            self.opened.index(),
+            wait=self.lock_timeout if wait is None else wait,
+            heap_size=self.writer_heap,
+            threads=self.writer_threads,
+        ) as writer:
+            writer.delete_all_documents()
+
+            def add_each() -> Iterator[str]:
+                nonlocal added
+                for values in documents:
+                    writer.add_document(schema.document(self.layout, values))
+                    added += 1
+                    yield force_str(values.get(self.content_field_name) or "")
+
+            # Before the commit: the vocabulary is never behind the index.
+            self.vocabulary.add(count_words(add_each()), afresh=True)
+            writer.commit()
+        return added
 
     def _prepared(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
         assert index is not None  # only deletes come without an index

@@ -503,11 +503,10 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             release_holder(self.path)
         return len(documents) + len(removed)
 
-    def rebuild(
-        self, objects: Iterable[tuple[SearchIndex, Model]], *, wait: float | None = None
-    ) -> int:
-        """Replace the whole index with the documents of `objects` ((index, object) pairs,
-        read as they are written) in one commit, under the write lock; returns how many.
+    def rebuild(self, documents: Iterable[dict[str, Any]], *, wait: float | None = None) -> int:
+        """Replace the whole index with `documents` (as `SearchIndex.full_prepare` gives
+        them, read as they are written) in one commit, under the write lock; returns how
+        many.
 
         Every document goes to one writer (processes of their own, WRITER_PROCS), which
         leaves one segment per process and nothing to merge: a rebuild costs the same per
@@ -530,10 +529,8 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         words: Counter[str] = Counter()
         try:
             texts: list[str] = []
-            for index, obj in objects:
-                document = self._document(index, obj)
-                if document is None:
-                    continue
+            for prepared in documents:
+                document = self._converted(prepared)
                 writer.add_document(**document)
                 texts.append(document.get(self.content_field_name, ""))
                 written += 1
@@ -559,6 +556,11 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
             prepared = index.full_prepare(obj)
         except SkipDocument:
             return None
+        return self._converted(prepared)
+
+    def _converted(self, prepared: dict[str, Any]) -> dict[str, Any]:
+        """A prepared document as Whoosh takes it: values converted, None and unknown
+        fields left out."""
         prepared.pop("boost", None)
         return {
             key: value

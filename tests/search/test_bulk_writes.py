@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -28,8 +29,9 @@ from search.models import IndexTask
 from search.search_indexes import SpeechIndex
 from search.whoosh import merging
 from search.whoosh.writers import read_holder
-from tests.factories import make_debate
-from tests.search.test_faults import Site, alive, wait_for, write_transcripts
+from tests.factories import make_debate, make_member
+from tests.search import engine
+from tests.search.test_faults import SPEECHES_PER_FILE, Site, alive, wait_for, write_transcripts
 
 WHOOSH = "search.whoosh.Engine"
 DEBATE = Debate(id=1, title="Merges", date=datetime.date(2024, 5, 1), house="commons")
@@ -105,6 +107,7 @@ class WriteMergeTests(WhooshIndexTestCase):
         self.assertEqual(self.backend.merge(), ([550], [550]))  # nothing left to merge
 
 
+@engine.whoosh_only("Whoosh's merges")
 class CommandMergeTests(TestCase):
     def test_update_index_ends_with_the_merges_its_writes_left(self):
         debate = make_debate(title="Merged at the end")
@@ -186,51 +189,99 @@ class RebuildTests(TestCase):
         call_command("rebuild_index", "--noinput", verbosity=0)
         Speech.objects.filter(position__gt=100).delete()  # their documents linger, for now
         IndexTask.objects.all().delete()  # and nothing else removes them (no drain)
-        path = connections["default"].get_backend().path
-        before = _generation(path)
+        site = Site.__new__(Site)  # only to count commits, as the fault tests do
+        site.engine, site.index = settings.SEARCH_ENGINE, Path(engine.backend().path)
+        before = site.index_commits()
         out = io.StringIO()
 
         call_command("rebuild_index", "--noinput", stdout=out)
 
         self.assertIn("indexed 100 documents", out.getvalue())
-        self.assertEqual(_generation(path), before + 1)  # one commit
         self.assertEqual(SearchQuerySet().filter(content="rebuilding").count(), 100)
-        self.assertLessEqual(len(segments(path)), connections["default"].get_backend().writer_procs)
+        self.assertEqual(engine.document_count(), 100)  # the others' documents are gone
+        if engine.tantivy():  # one commit: its deletes and adds under one opstamp
+            self.assertGreater(site.index_commits(), before)
+        else:
+            self.assertEqual(site.index_commits(), before + 1)  # one commit
+            self.assertLessEqual(engine.segment_count(), engine.backend().writer_procs)
+
+
+class PreparedRowsTests(TestCase):
+    def test_rows_give_the_documents_full_prepare_gives(self):
+        member = make_member(name="Ada Lovelace", party="Labour")
+        debate = make_debate(title="Engines", date=datetime.date(2023, 3, 28))
+        Speech.objects.bulk_create(
+            [
+                Speech(debate=debate, position=1, text="Of members.", member=member),
+                Speech(debate=debate, position=2, text="Unknown.", speaker_name="A Voice"),
+                Speech(
+                    debate=debate,
+                    position=3,
+                    text="Of roles.",
+                    speaker_name="The Speaker",
+                    speaker_role="Chair",
+                    section="Clause 1",
+                    member=make_member(name="No Party"),
+                ),
+            ]
+        )
+        index = SpeechIndex()
+        expected = [index.full_prepare(s) for s in index.index_queryset()]
+        self.assertEqual(list(index.prepared_rows(batch=2)), expected)  # across batches
+        self.assertEqual(expected[0]["speaker"], "Ada Lovelace")
+        self.assertEqual(expected[0]["party_exact"], "Labour")
+        self.assertEqual(expected[2]["title"], "Engines Clause 1")
+        self.assertIsNone(expected[2]["party"])
 
 
 class KilledRebuildTests(SimpleTestCase):
-    def test_a_rebuild_killed_midway_leaves_the_old_index_answering(self):
+    """SIGKILL in the middle of `rebuild_index`, on each engine: the old index stays whole and
+    answering, and the next rebuild finishes."""
+
+    def rebuild_killed_midway(self, engine_name: str, files: int, midway) -> None:
         folder = Path(tempfile.mkdtemp(prefix="chamber-rebuild-"))
         self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
-        site = Site(folder, batch=10_000)
+        site = Site(folder, batch=10_000, engine=engine_name)
         self.addCleanup(site.close)
-        write_transcripts(folder / "transcripts", 12)
+        write_transcripts(folder / "transcripts", files)
         site.run("load_transcripts", str(folder / "transcripts"))
         commits = site.index_commits()
         process = site.start("rebuild_index", "--noinput")
-        # Its writer processes start with the first documents it has read and prepared.
-        wait_for(
-            lambda: (h := read_holder(str(site.index))) is not None and h.children,
-            "the rebuild's writer processes",
-        )
-        children = [pid for pid, _ in read_holder(str(site.index)).children]
+        others = midway(site)
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=30)
         self.assertEqual(process.returncode, -signal.SIGKILL)
-        wait_for(lambda: not any(alive(pid) for pid in children), "the children to die", timeout=10)
+        wait_for(lambda: not any(alive(pid) for pid in others), "its writers to die", timeout=10)
 
         self.assertEqual(site.index_commits(), commits)  # the old index, untouched
         check = site.run("check_index", check=False)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertIn("The search index matches the database.", check.stdout)
         again = site.run("rebuild_index", "--noinput")
-        self.assertIn("indexed 3,000 documents", again.stdout)
-        self.assertEqual(site.index_commits(), commits + 1)
+        self.assertIn(f"indexed {files * SPEECHES_PER_FILE:,} documents", again.stdout)
+        self.assertGreater(site.index_commits(), commits)
         self.assertIn("The search index matches the database.", site.run("check_index").stdout)
 
+    def test_whoosh(self):
+        def midway(site: Site) -> list[int]:
+            # Its writer processes start with the first documents it has read and prepared.
+            wait_for(
+                lambda: (h := read_holder(str(site.index))) is not None and h.children,
+                "the rebuild's writer processes",
+            )
+            return [pid for pid, _ in read_holder(str(site.index)).children]
 
-def _generation(path: str) -> int:
-    return FileStorage(path).open_index().latest_generation()
+        self.rebuild_killed_midway("whoosh", 12, midway)
+
+    def test_tantivy(self):
+        def midway(site: Site) -> list[int]:
+            # The lock is taken before the first speech is read; 10,000 speeches take
+            # seconds to read and index, the commit comes at their end.
+            wait_for(site.index_locked, "the rebuild's writer", every=0.001)
+            time.sleep(0.3)
+            return []
+
+        self.rebuild_killed_midway("tantivy", 40, midway)
 
 
 def _environment() -> dict[str, str]:
