@@ -57,8 +57,9 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> None:
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    os.environ["DATABASE_URL"] = (
+        args.database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+    )
     sys.path.insert(0, str(ROOT))
     from bench.browse import sentence_pool, start_django
     from bench.search import JOINS_NEXT, TITLES, members_from_csv
