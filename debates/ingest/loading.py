@@ -9,7 +9,7 @@ and the raw bytes of every version are kept.
 """
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -171,6 +171,24 @@ class LoadResult:
     @property
     def wrote(self) -> bool:
         return self.status in {LoadStatus.LOADED, LoadStatus.REPLACED}
+
+
+@dataclass
+class LoadTotals:
+    """What the files of a run did, counted as each is loaded: a run of thousands of files
+    keeps no file's results."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    debates: int = 0  # written (or that would be, in a dry run)
+    speeches: int = 0
+    sentences: int = 0
+
+    def add(self, result: LoadResult) -> None:
+        self.statuses[str(result.status)] += 1
+        if result.status not in {LoadStatus.UNCHANGED, LoadStatus.SKIPPED}:
+            self.debates += result.debate_count
+            self.speeches += result.speech_count
+            self.sentences += result.sentence_count
 
 
 def max_file_size() -> int:

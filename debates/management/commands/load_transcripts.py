@@ -1,7 +1,5 @@
 """python manage.py load_transcripts PATH... [--replace] [--dry-run] [--title ... --date ...]"""
 
-from collections import Counter
-from dataclasses import dataclass, field
 from dataclasses import replace as with_values
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from debates.choices import DebateKind, House
 from debates.ingest import sources, speakers
 from debates.ingest.importers.manifest import parse_date
 from debates.ingest.importers.transcript import ParseError
-from debates.ingest.loading import LoadError, LoadResult, LoadStatus, load_file
+from debates.ingest.loading import LoadError, LoadResult, LoadStatus, LoadTotals, load_file
 from debates.words import plural
 
 
@@ -47,7 +45,7 @@ class Command(BaseCommand):
             transcripts = sources.from_paths(paths)
         except sources.SourceError as error:
             raise CommandError(str(error)) from None
-        loaded = _Tally()  # counts only: a run of thousands of files keeps nothing of each
+        loaded = LoadTotals()  # counts only, not each file's results
         failures: list[str] = []
         members = speakers.MemberCache()  # the members are read once a run, not once a file
         # One transaction per file; whoever follows the writes (the search index) may
@@ -121,24 +119,7 @@ def _overrides(options) -> dict:
     return overrides
 
 
-@dataclass
-class _Tally:
-    """What the files of a run did, counted as each is loaded."""
-
-    statuses: Counter[str] = field(default_factory=Counter)
-    debates: int = 0  # written (or that would be, in a dry run)
-    speeches: int = 0
-    sentences: int = 0
-
-    def add(self, result: LoadResult) -> None:
-        self.statuses[str(result.status)] += 1
-        if result.status not in {LoadStatus.UNCHANGED, LoadStatus.SKIPPED}:
-            self.debates += result.debate_count
-            self.speeches += result.speech_count
-            self.sentences += result.sentence_count
-
-
-def _summary(files: int, loaded: _Tally, failures: list[str], *, dry_run: bool) -> str:
+def _summary(files: int, loaded: LoadTotals, failures: list[str], *, dry_run: bool) -> str:
     """ "3 files: 2 loaded, 1 unchanged. Wrote 2 debates, 9 speeches, 120 sentences." """
     counted = [f"{count} {status}" for status, count in sorted(loaded.statuses.items())]
     counted += [f"{len(failures)} failed"] if failures else []
