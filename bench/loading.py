@@ -1,7 +1,7 @@
 """How fast `manage.py load_transcripts` loads a folder of ParlParse sitting days.
 
     .venv/bin/python bench/loading.py [--speeches 100000] [--per-day 500] [--seed 1]
-                                      [--database-url postgres://...] [--keep]
+                                      [--database-url postgres://...] [--no-index] [--keep]
 
 Writes --speeches speeches as ParlParse XML files (`debatesYYYY-MM-DDa.xml`), one sitting
 day of --per-day speeches each, on consecutive weekdays from 2001: a day is 5-20 debates
@@ -10,10 +10,11 @@ sentences (bench/search.py's pool). The 650 MPs of fixtures/members/commons_mps_
 are loaded first (`load_members`) and give the speeches, by name and person id, some far
 busier than others; a few speeches are the unnamed Speaker ("Mr Speaker") or carry no
 speaker at all. Then `load_transcripts FOLDER` loads the folder into a fresh database: a
-temporary SQLite file, or --database-url (or DATABASE_URL), which must hold no tables.
+temporary SQLite file, or --database-url (or DATABASE_URL), which must be empty.
 
 The index queue is recorded in each file's transaction as always, but nothing is delivered
-until the load ends; then the end of the run drains the queue into a temporary Whoosh index.
+until the load ends; then the end of the run drains the queue into a temporary Whoosh index
+(with --no-index it is left queued: the database side alone, for runs too large to index).
 It prints speeches/s for the parsing (the importer, timed inside the load), the database
 (the rest of the load: reading files, resolving speakers, comparing, writing, recording the
 queue), the indexing at the end, and the total; the resident memory after the first tenth
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=500, help="speeches per sitting day")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (or DATABASE_URL)")
+    parser.add_argument("--no-index", action="store_true", help="leave the index queue undrained")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="chamber-loading-bench-")
@@ -116,6 +118,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             spent["parse"] += time.perf_counter() - started
 
     def timed_drain(*a, **kw):
+        if args.no_index:
+            return indexing.Drained()
         started = time.perf_counter()
         try:
             return drain(*a, **kw)
@@ -139,9 +143,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         ("parsing", spent["parse"]),
         ("database", database),
         ("load (parsing + database)", total - spent["drain"]),
-        ("indexing (the queue, at the end)", spent["drain"]),
-        ("total", total),
     ]
+    if not args.no_index:
+        rows += [("indexing (the queue, at the end)", spent["drain"]), ("total", total)]
     print(f"\n{speeches:,} speeches in {Debate.objects.count():,} debates, {days:,} files")
     print(f"{'':<34}{'seconds':>9}{'speeches/s':>12}")
     for label, seconds in rows:
@@ -150,7 +154,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB
     print(
         f"resident memory: {tenth:,.0f} MB after {max(1, len(resident) // 10):,} files,"
-        f" {resident[-1]:,.0f} MB at the last; peak {peak:,.0f} MB (with indexing)"
+        f" {resident[-1]:,.0f} MB at the last; peak {peak:,.0f} MB"
+        + ("" if args.no_index else " (with indexing)")
     )
 
 
