@@ -117,7 +117,7 @@ class FilePlan:
     format: str = ""
     warnings: tuple[str, ...] = ()
     debates: list[DebatePlan] = field(default_factory=list)
-    kept: SourceFile | None = None  # these same bytes are kept already (loaded, or not now)
+    kept: SourceFile | None = None  # these same bytes are kept already (loaded or not)
     unchanged: SourceFile | None = None  # these same bytes are loaded already
     newer: SourceFile | None = None  # a newer version of the same record is loaded
     older: list[SourceFile] = field(default_factory=list)  # older versions this one replaces
