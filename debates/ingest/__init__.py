@@ -7,6 +7,7 @@ Data flows one way, and each step lives in one module:
 - `importers/`: pure parsers, bytes in and frozen dataclasses out (no Django);
 - `speakers`: who spoke, the names printed resolved to members (reads only);
 - `loading`: the one writer of debates and speeches, one transaction per load;
+- `bulk`: many rows in one go, a COPY on PostgreSQL (`loading` writes a file's speeches so);
 - `members`: the one writer of members, from the member lists;
 - `staging`: the admin upload's preview, the bytes kept until the clerk confirms, and the
   confirmation.

@@ -9,9 +9,12 @@ and the raw bytes of every version are kept.
 """
 
 import hashlib
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
+from operator import or_
 from typing import NamedTuple
 
 from django.conf import settings
@@ -23,7 +26,7 @@ from .. import signals
 from ..choices import Choices, DebateKind, House
 from ..models import Debate, SourceFile, Speech
 from ..words import size
-from . import speakers
+from . import bulk, speakers
 from .importers import detect
 from .importers.transcript import (
     DebateMetadata,
@@ -114,6 +117,7 @@ class FilePlan:
     format: str = ""
     warnings: tuple[str, ...] = ()
     debates: list[DebatePlan] = field(default_factory=list)
+    kept: SourceFile | None = None  # these same bytes are kept already (loaded or not)
     unchanged: SourceFile | None = None  # these same bytes are loaded already
     newer: SourceFile | None = None  # a newer version of the same record is loaded
     older: list[SourceFile] = field(default_factory=list)  # older versions this one replaces
@@ -169,12 +173,37 @@ class LoadResult:
         return self.status in {LoadStatus.LOADED, LoadStatus.REPLACED}
 
 
+@dataclass
+class LoadTotals:
+    """What the files of a run did, counted as each is loaded: a run of thousands of files
+    keeps no file's results."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    debates: int = 0  # written (or that would be, in a dry run)
+    speeches: int = 0
+    sentences: int = 0
+
+    def add(self, result: LoadResult) -> None:
+        self.statuses[str(result.status)] += 1
+        if result.status not in {LoadStatus.UNCHANGED, LoadStatus.SKIPPED}:
+            self.debates += result.debate_count
+            self.speeches += result.speech_count
+            self.sentences += result.sentence_count
+
+
 def max_file_size() -> int:
     return settings.CHAMBER_MAX_TRANSCRIPT_BYTES
 
 
-def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadata()) -> FilePlan:
-    """Parse a file and compare it with what is loaded. Reads the database, never writes."""
+def plan_file(
+    raw: bytes,
+    *,
+    name: str,
+    metadata: DebateMetadata = DebateMetadata(),
+    members: speakers.MemberCache | None = None,
+) -> FilePlan:
+    """Parse a file and compare it with what is loaded. Reads the database, never writes;
+    `members` keeps what resolving its speakers read for the next file of a run."""
     plan = FilePlan(name=name, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
     if len(raw) > max_file_size():
         plan.error = (
@@ -182,6 +211,7 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
         )
         return plan
     existing = SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
+    plan.kept = existing
     if existing and existing.debates.exists():
         plan.unchanged = existing
     try:
@@ -199,11 +229,12 @@ def plan_file(raw: bytes, *, name: str, metadata: DebateMetadata = DebateMetadat
         plan.newer = next((s for s in versions if _newer(s.version, parsed.version)), None)
         plan.older = [s for s in versions if _newer(parsed.version, s.version)]
     old_ids = {debate.id for source in plan.older for debate in source.debates.all()}
-    member_ids = speakers.resolve(parsed.debates)
-    for parsed_debate, ids in zip(parsed.debates, member_ids, strict=True):
+    member_ids = speakers.resolve(parsed.debates, members)
+    loaded = _loaded_as(parsed.debates)
+    for parsed_debate, ids, same in zip(parsed.debates, member_ids, loaded, strict=True):
         repeats = [
             debate
-            for debate in _loaded_as(parsed_debate)
+            for debate in same
             if debate.id not in old_ids and not (existing and debate.source_file_id == existing.id)
         ]
         plan.debates.append(DebatePlan(parsed=parsed_debate, member_ids=ids, repeats=repeats))
@@ -217,11 +248,13 @@ def load_file(
     metadata: DebateMetadata = DebateMetadata(),
     replace: bool = False,
     dry_run: bool = False,
+    members: speakers.MemberCache | None = None,
 ) -> LoadResult:
     """Load one file in one transaction (see `load_files`); with `replace` it takes the
     place of debates loaded already from other bytes, and the same bytes load again."""
     files = [(name, raw, metadata)]
-    return load_files(files, replace={name} if replace else (), dry_run=dry_run)[0]
+    replace_names = {name} if replace else ()
+    return load_files(files, replace=replace_names, dry_run=dry_run, members=members)[0]
 
 
 def load_files(
@@ -230,6 +263,7 @@ def load_files(
     replace: Collection[str] = (),
     skip: Collection[str] = (),
     dry_run: bool = False,
+    members: speakers.MemberCache | None = None,
 ) -> list[LoadResult]:
     """Load (name, bytes, metadata) files all together or not at all.
 
@@ -237,11 +271,13 @@ def load_files(
     `replace`, when it takes their place, or in `skip`. The newest
     version of a record replaces older ones by itself; an older one is skipped. The same
     bytes again change nothing. Raises LoadError, having written nothing, if any file fails.
+    A run of loads (`load_transcripts` over a folder) gives each the same `members`.
     """
     results = []
+    members = members or speakers.MemberCache()
     with transaction.atomic():
         for name, raw, metadata in files:
-            plan = plan_file(raw, name=name, metadata=metadata)
+            plan = plan_file(raw, name=name, metadata=metadata, members=members)
             results.append(
                 _load_plan(plan, replace=name in replace, skip=name in skip, dry_run=dry_run)
             )
@@ -294,8 +330,7 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
         return result
     # Deleting a debate deletes its speeches, one model signal each: the index hears of them.
     Debate.objects.filter(id__in=[debate.id for debate in superseded]).delete()
-    source = plan.unchanged or SourceFile.objects.defer("raw").filter(sha256=plan.sha256).first()
-    source = source or SourceFile(sha256=plan.sha256, size=len(plan.raw), raw=plan.raw)
+    source = plan.kept or SourceFile(sha256=plan.sha256, size=len(plan.raw), raw=plan.raw)
     source.name, source.format = _file_name(plan.name), parsed.format
     source.series, source.version = parsed.series, parsed.version
     source.save()
@@ -306,43 +341,54 @@ def _load_plan(plan: FilePlan, *, replace: bool, skip: bool, dry_run: bool) -> L
 
 
 def _write(plan: FilePlan, *, source: SourceFile) -> list[Debate]:
-    debates = []
-    for debate_plan in plan.debates:
-        parsed_debate = debate_plan.parsed
-        debate = Debate.objects.create(
+    """The plan's debates and their speeches, in three queries however many there are: the
+    slugs taken on their dates, the debates, and the speeches (a COPY on PostgreSQL)."""
+    parsed = [debate_plan.parsed for debate_plan in plan.debates]
+    debates = Debate.objects.bulk_create(
+        Debate(
             title=parsed_debate.title,
             date=parsed_debate.date,
             house=parsed_debate.house,
             kind=parsed_debate.kind,
-            slug=_unique_slug(parsed_debate),
+            slug=slug,
             source_reference=parsed_debate.source_reference,
-            source_file=source,
+            source_file_id=source.pk,  # not the instance: it holds the raw bytes
         )
-        sections = _sections(parsed_debate.speeches)
-        Speech.objects.bulk_create(
-            Speech(
-                debate=debate,
-                position=position,
-                member_id=member_id,
-                speaker_name=speech.speaker_name,
-                speaker_role=speech.speaker_role,
-                speaker_constituency=speech.speaker_constituency,
-                speaker_party=speech.speaker_party,
-                member_ref=speech.member_ref,
-                kind=speech.kind,
-                boundary=speech.boundary,
-                heading=speech.heading,
-                section=section,
-                source_reference=speech.source_reference,
-                text="\n\n".join("\n".join(paragraph) for paragraph in speech.paragraphs),
-            )
-            for position, (speech, member_id, section) in enumerate(
-                zip(parsed_debate.speeches, debate_plan.member_ids, sections, strict=True),
-                start=1,
-            )
-        )
-        debates.append(debate)
+        for parsed_debate, slug in zip(parsed, _unique_slugs(parsed), strict=True)
+    )
+    bulk.insert(
+        Speech,
+        (
+            row
+            for debate, debate_plan in zip(debates, plan.debates, strict=True)
+            for row in _speech_rows(debate, debate_plan)
+        ),
+    )
     return debates
+
+
+def _speech_rows(debate: Debate, plan: DebatePlan) -> Iterator[dict[str, object]]:
+    """The column values of the debate's speeches, by field name, as `bulk.insert` takes them."""
+    sections = _sections(plan.parsed.speeches)
+    for position, (speech, member_id, section) in enumerate(
+        zip(plan.parsed.speeches, plan.member_ids, sections, strict=True), start=1
+    ):
+        yield {
+            "debate_id": debate.pk,
+            "position": position,
+            "member_id": member_id,
+            "speaker_name": speech.speaker_name,
+            "speaker_role": speech.speaker_role,
+            "speaker_constituency": speech.speaker_constituency,
+            "speaker_party": speech.speaker_party,
+            "member_ref": speech.member_ref,
+            "kind": speech.kind,
+            "boundary": speech.boundary,
+            "heading": speech.heading,
+            "section": section,
+            "source_reference": speech.source_reference,
+            "text": "\n\n".join("\n".join(paragraph) for paragraph in speech.paragraphs),
+        }
 
 
 def _sections(speeches: Iterable[ParsedSpeech]) -> list[str]:
@@ -444,12 +490,30 @@ def _file_name(name: str) -> str:
     return f"{stem[: limit - len(suffix) - 2]}…{dot}{suffix}" if dot else name[: limit - 1] + "…"
 
 
-def _loaded_as(debate: ParsedDebate) -> list[Debate]:
-    """Debates already loaded as this one: the same official id, or date, house and title."""
+def _loaded_as(debates: Sequence[ParsedDebate], *, chunk: int = 100) -> list[list[Debate]]:
+    """For each debate, the debates already loaded as it: the same official id, or date,
+    house and title. One query for each `chunk` of debates (a sitting day's are one)."""
+    found: dict[int, Debate] = {}
+    for start in range(0, len(debates), chunk):
+        same = reduce(or_, (_same_as(debate) for debate in debates[start : start + chunk]))
+        rows = Debate.objects.filter(same).select_related("source_file")
+        found.update((debate.id, debate) for debate in rows.defer("source_file__raw"))
+    ordered = sorted(found.values(), key=lambda debate: (debate.date, debate.id))
+    return [[loaded for loaded in ordered if _is_same(loaded, debate)] for debate in debates]
+
+
+def _same_as(debate: ParsedDebate) -> Q:
     same = Q(date=debate.date, house=debate.house, title=debate.title)
     if debate.source_reference:
         same |= Q(source_reference=debate.source_reference)
-    return list(Debate.objects.filter(same).select_related("source_file").defer("source_file__raw"))
+    return same
+
+
+def _is_same(loaded: Debate, debate: ParsedDebate) -> bool:
+    """`_same_as`, in Python."""
+    if debate.source_reference and loaded.source_reference == debate.source_reference:
+        return True
+    return (loaded.date, loaded.house, loaded.title) == (debate.date, debate.house, debate.title)
 
 
 def _newer(version: str, than: str) -> bool:
@@ -457,9 +521,25 @@ def _newer(version: str, than: str) -> bool:
     return (len(version), version) > (len(than), than)
 
 
-def _unique_slug(debate: ParsedDebate) -> str:
+def _unique_slugs(debates: Sequence[ParsedDebate]) -> list[str]:
+    """A slug for each debate, unique on its date among those loaded and those before it in
+    the list, in one query."""
+    taken: defaultdict[date, dict[str, str]] = defaultdict(dict)  # date -> slug -> house
+    rows = Debate.objects.filter(date__in={debate.date for debate in debates})
+    for day, slug, house in rows.values_list("date", "slug", "house"):
+        taken[day][slug] = house
+    slugs = []
+    for debate in debates:
+        on_the_day = taken[debate.date]
+        slug = _unique_slug(debate, on_the_day)
+        on_the_day[slug] = debate.house
+        slugs.append(slug)
+    return slugs
+
+
+def _unique_slug(debate: ParsedDebate, on_the_day: dict[str, str]) -> str:
+    """A slug for the debate not among those taken on its date (slug -> house)."""
     base = slugify(debate.title)[:180].strip("-") or "debate"
-    on_the_day = dict(Debate.objects.filter(date=debate.date).values_list("slug", "house"))
     taken = set(on_the_day)
     candidates = [base]
     # The same title in another House that day is told apart by the House ("-hl"); a second

@@ -2,7 +2,9 @@
 
 `resolve(debates)` answers, for every speech of every parsed debate, the id of the member
 who gave it, or None. It only reads, in three queries at most however long the transcript;
-`debates.ingest.loading` writes what it answers, and the upload preview counts it.
+`debates.ingest.loading` writes what it answers, and the upload preview counts it. Given a
+`MemberCache`, it reads only what the files resolved before it in the same run have not:
+after the first few sitting days of a folder, nothing at all.
 
 A speech resolves, in this order:
 
@@ -103,10 +105,56 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def resolve(debates: Sequence[Sitting]) -> list[list[int | None]]:
-    """Member ids per speech, debate by debate, in the order given."""
+class MemberCache:
+    """What resolving has read of the members, kept across the files of one run (a folder
+    loaded by `load_transcripts`): each reference, each name and the Speakers of the House
+    are read once a run rather than once a file. The run must not change the members
+    meanwhile; loading transcripts never does."""
+
+    def __init__(self) -> None:
+        self._by_ref: dict[str, int | None] = {}
+        self._words: dict[str, list[Member]] = {}  # a name's longest word -> members
+        self._chairs: list[Member] | None = None
+
+    def by_ref(self, refs: set[str]) -> dict[str, int]:
+        """The member ids of these "scheme:value" references (those that name a member)."""
+        unread = refs - self._by_ref.keys()
+        if unread:
+            found = _members_by_ref(unread)
+            self._by_ref.update((ref, found.get(ref)) for ref in unread)
+        return {ref: member_id for ref in refs if (member_id := self._by_ref[ref]) is not None}
+
+    def named(self, names: set[str]) -> list[Member]:
+        """Members whose names could match these (see `_members_named`)."""
+        words = {word for name in names if (word := _longest_word(name))}
+        unread = words - self._words.keys()
+        if unread:
+            members = _members_named(unread)
+            for word in unread:
+                # Every member whose name's key could equal a name with this word has the
+                # word in its key (the query compared it with the whole name: a superset).
+                self._words[word] = [m for m in members if word in name_key(m.name)]
+        found = {member.id: member for word in words for member in self._words[word]}
+        return list(found.values())
+
+    def speakers_of_the_house(self) -> list[Member]:
+        if self._chairs is None:
+            self._chairs = list(
+                Member.objects.filter(party="Speaker", house=House.COMMONS).only(
+                    "id", "house", "start_date", "end_date"
+                )
+            )
+        return self._chairs
+
+
+def resolve(
+    debates: Sequence[Sitting], members: MemberCache | None = None
+) -> list[list[int | None]]:
+    """Member ids per speech, debate by debate, in the order given; through `members`, what
+    this run has read of the members already."""
+    members = members or MemberCache()
     refs = {speech.member_ref for debate in debates for speech in debate.speeches}
-    by_ref = _members_by_ref(refs - {""})
+    by_ref = members.by_ref(refs - {""})
     named = {
         speech.speaker_name
         for debate in debates
@@ -115,8 +163,8 @@ def resolve(debates: Sequence[Sitting]) -> list[list[int | None]]:
         and by_ref.get(speech.member_ref) is None
         and not is_role_only(speech.speaker_name)
     }
-    candidates = _Candidates(_members_named(named))
-    chairs = _speakers_of_the_house(debates)
+    candidates = _Candidates(members.named(named))
+    chairs = _speakers_of_the_house(debates, members)
     resolved = []
     for debate in debates:
         ids = _resolve_debate(debate, by_ref, candidates)
@@ -139,7 +187,7 @@ def _is_the_speaker(speech: Printed) -> bool:
     return bool(_THE_SPEAKER.match(" ".join(_plain(printed).split())))
 
 
-def _speakers_of_the_house(debates: Sequence[Sitting]) -> list[Member]:
+def _speakers_of_the_house(debates: Sequence[Sitting], members: MemberCache) -> list[Member]:
     """Members listed with the party "Speaker", if any debate prints the Speaker unnamed (one
     query then, none otherwise)."""
     if not any(
@@ -148,11 +196,7 @@ def _speakers_of_the_house(debates: Sequence[Sitting]) -> list[Member]:
         for speech in debate.speeches
     ):
         return []
-    return list(
-        Member.objects.filter(party="Speaker", house=House.COMMONS).only(
-            "id", "house", "start_date", "end_date"
-        )
-    )
+    return members.speakers_of_the_house()
 
 
 def _resolve_debate(
@@ -214,15 +258,16 @@ def _serving(member: Member, debate: Sitting) -> bool:
     )
 
 
-def _members_named(names: set[str]) -> list[Member]:
-    """Members whose names could match, in one query: each name's longest word (a surname,
-    usually) must be in theirs. Comparing keys happens in Python."""
-    words = set()
-    for name in names:
-        key = name_key(name)
-        parts = re.findall(r"[^\W\d_]+", key)
-        if parts:
-            words.add(max(parts, key=len))
+def _longest_word(name: str) -> str:
+    """The word of a name that members who could be it must have: its longest (a surname,
+    usually); "" if it has none."""
+    parts = re.findall(r"[^\W\d_]+", name_key(name))
+    return max(parts, key=len) if parts else ""
+
+
+def _members_named(words: set[str]) -> list[Member]:
+    """Members whose names could match names with these longest words (`_longest_word`), in
+    one query: the word must be in theirs. Comparing keys happens in Python."""
     if not words:
         return []
     query = reduce(or_, (Q(name__icontains=word) for word in sorted(words)))

@@ -10,11 +10,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
-from debates.models import Debate, SourceFile, Speech
+from debates.models import Debate, Member, MemberIdentifier, SourceFile, Speech
 
 from .test_archive import make_zip, zip_with_raw_name
+from .test_loading import parlparse_day
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 TRANSCRIPTS = Path(settings.BASE_DIR) / "fixtures" / "transcripts"
@@ -289,3 +292,20 @@ class FormatsTests(TestCase):
             {datetime.date(2023, 3, 28), datetime.date(1995, 10, 31)},
         )
         self.assertEqual(Speech.objects.filter(debate__date="2023-03-28").count(), 467)
+
+
+class MembersReadOnceTests(TestCase):
+    def test_a_folder_reads_the_members_once_not_once_a_file(self):
+        member = Member.objects.create(name="Diane Abbott", sort_name="Abbott", slug="da")
+        MemberIdentifier.objects.create(
+            member=member, scheme="parlparse-person", value="uk.org.publicwhip/person/10001"
+        )
+        folder = temporary_folder(self)
+        for day in ("2024-03-25", "2024-03-26", "2024-03-27"):
+            (folder / f"debates{day}a.xml").write_bytes(parlparse_day(day, ["Housing"]))
+        with CaptureQueriesContext(connection) as queries:
+            stdout, _ = load_transcripts(folder)
+        self.assertIn("3 files: 3 loaded. Wrote 3 debates, 3 speeches, 3 sentences.", stdout)
+        identifiers = MemberIdentifier._meta.db_table
+        self.assertEqual(sum(identifiers in query["sql"] for query in queries), 1)
+        self.assertEqual(Speech.objects.filter(member=member).count(), 3)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from debates.ingest.importers import detect
 from debates.ingest.importers.manifest import parse_manifest
@@ -433,3 +434,49 @@ class VersionTests(TestCase):
         with self.assertRaisesMessage(LoadError, "debates2009-10-27c.xml: "):
             load_parlparse("debates2009-10-27c.xml")
         self.assertEqual(set(row_counts().values()), {0})
+
+
+def parlparse_day(day: str, titles: list[str]) -> bytes:
+    """A ParlParse sitting day: a debate for each title, of one speech by a known member."""
+    ids = (f"uk.org.publicwhip/debate/{day}a.1.{n}" for n in range(1, 2 * len(titles) + 1))
+    parts = [
+        f'<major-heading id="{next(ids)}">{title}</major-heading>'
+        f'<speech id="{next(ids)}" speakername="Diane Abbott"'
+        ' person_id="uk.org.publicwhip/person/10001"><p>A sentence.</p></speech>'
+        for title in titles
+    ]
+    return f"<publicwhip>{''.join(parts)}</publicwhip>".encode()
+
+
+class QueriesPerFileTests(TestCase):
+    """Loading a file takes as many queries however many debates it holds: a sitting day's
+    debates, speeches and slugs are each written or read at once."""
+
+    def setUp(self):
+        member = Member.objects.create(name="Diane Abbott", sort_name="Abbott", slug="da")
+        MemberIdentifier.objects.create(
+            member=member, scheme="parlparse-person", value="uk.org.publicwhip/person/10001"
+        )
+
+    def queries_to_load(self, day: str, titles: list[str]) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            load_file(parlparse_day(day, titles), name=f"debates{day}a.xml")
+        return len(queries)
+
+    def test_a_day_of_twelve_debates_takes_the_queries_of_a_day_of_two(self):
+        two = self.queries_to_load("2024-03-25", ["Housing", "Housing"])
+        twelve = self.queries_to_load("2024-03-26", [f"Debate {n % 6}" for n in range(12)])
+        self.assertEqual(twelve, two)
+        slugs = Debate.objects.filter(date="2024-03-26").values_list("slug", flat=True)
+        self.assertEqual(sorted(slugs)[:2], ["debate-0", "debate-0-2"])
+        self.assertEqual(Debate.objects.filter(date="2024-03-25").count(), 2)
+        self.assertEqual(Speech.objects.filter(member__name="Diane Abbott").count(), 14)
+
+    def test_the_debates_of_a_day_loaded_already_are_found_in_one_query(self):
+        load_file(parlparse_day("2024-03-26", ["Housing", "Energy"]), name="first.xml")
+        again = parlparse_day("2024-03-26", ["Energy", "Schools", "Housing"])
+        plan = plan_file(again, name="again.xml")
+        repeats = [[debate.title for debate in plan.repeats] for plan in plan.debates]
+        # Ids are given in order: "Energy" now has the id "Housing" had (and Energy's title),
+        # "Schools" the id "Energy" had; "Housing" has a new id but the same title.
+        self.assertEqual(repeats, [["Housing", "Energy"], ["Energy"], ["Housing"]])

@@ -149,3 +149,38 @@ class ResolveByNameTests(TestCase):
         with self.assertNumQueries(1):  # no ids: only the members named
             ids = speakers.resolve([parsed])
         self.assertNotIn(None, ids[0])
+
+
+class MemberCacheTests(TestCase):
+    """A run of files shares one MemberCache: each member is read once a run, and every file
+    resolves as it would alone."""
+
+    def setUp(self):
+        self.raab = make_member(name="Dominic Raab", constituency="Esher and Walton")
+        self.kinnock = make_member(name="Stephen Kinnock")
+        make_member(name="Stephen Kinnock", constituency="Elsewhere")
+        self.hoyle = make_member(name="Lindsay Hoyle", party="Speaker")
+        MemberIdentifier.objects.create(member=self.raab, scheme="parlparse-person", value="p/1")
+        self.days = [
+            [debate(speech("Dominic Raab", ref="parlparse-person:p/1"), speech("Mr Speaker"))],
+            [debate(speech("Mr Raab"), speech("Stephen Kinnock"), speech("Ms Nobody"))],
+            [debate(speech("Kinnock"), speech("Dr Dominic Raab", "Esher & Walton"))],
+            [debate(speech("Someone", ref="parlparse-person:p/2"), speech("Mr Speaker"))],
+        ]
+
+    def test_every_file_resolves_as_it_would_alone(self):
+        alone = [speakers.resolve(day) for day in self.days]
+        members = speakers.MemberCache()
+        self.assertEqual([speakers.resolve(day, members) for day in self.days], alone)
+        self.assertEqual(alone[0], [[self.raab.id, self.hoyle.id]])
+        self.assertEqual(alone[1], [[self.raab.id, None, None]])  # two Stephen Kinnocks
+
+    def test_what_was_read_for_one_file_is_not_read_again(self):
+        members = speakers.MemberCache()
+        for day in self.days:
+            speakers.resolve(day, members)
+        with self.assertNumQueries(0):
+            again = [speakers.resolve(day, members) for day in self.days]
+        self.assertEqual(again, [speakers.resolve(day) for day in self.days])
+        with self.assertNumQueries(1):  # only the name not read before
+            speakers.resolve([debate(speech("Theresa May"))], members)

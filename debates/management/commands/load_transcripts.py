@@ -1,6 +1,5 @@
 """python manage.py load_transcripts PATH... [--replace] [--dry-run] [--title ... --date ...]"""
 
-from collections import Counter
 from dataclasses import replace as with_values
 from pathlib import Path
 from typing import Any
@@ -10,10 +9,10 @@ from django.db import DatabaseError
 
 from debates import signals
 from debates.choices import DebateKind, House
-from debates.ingest import sources
+from debates.ingest import sources, speakers
 from debates.ingest.importers.manifest import parse_date
 from debates.ingest.importers.transcript import ParseError
-from debates.ingest.loading import LoadError, LoadResult, LoadStatus, load_file
+from debates.ingest.loading import LoadError, LoadResult, LoadStatus, LoadTotals, load_file
 from debates.words import plural
 
 
@@ -46,8 +45,9 @@ class Command(BaseCommand):
             transcripts = sources.from_paths(paths)
         except sources.SourceError as error:
             raise CommandError(str(error)) from None
-        results: list[LoadResult] = []
+        loaded = LoadTotals()  # counts only, not each file's results
         failures: list[str] = []
+        members = speakers.MemberCache()  # the members are read once a run, not once a file
         # One transaction per file; whoever follows the writes (the search index) may
         # batch its work across them, and says at the end how it went.
         with signals.many_writes(sender=type(self)) as notices:
@@ -60,6 +60,7 @@ class Command(BaseCommand):
                         metadata=with_values(transcript.metadata, **overrides),
                         replace=replace,
                         dry_run=dry_run,
+                        members=members,
                     )
                 except (LoadError, OSError, DatabaseError) as error:
                     failures.append(f"{transcript.label}: {_reason(error, transcript.name)}")
@@ -67,9 +68,9 @@ class Command(BaseCommand):
                     self.stderr.write(self.style.ERROR(f"Failed {failures[-1]}"))
                     continue
                 self._progress_done()
-                results.append(result)
+                loaded.add(result)
                 self.stdout.write(self._describe(transcript.label, result))
-        self.stdout.write(_summary(len(transcripts), results, failures, dry_run=dry_run))
+        self.stdout.write(_summary(len(transcripts), loaded, failures, dry_run=dry_run))
         for notice in notices:
             write = self.stderr.write if notice.warning else self.stdout.write
             write(self.style.WARNING(notice.message) if notice.warning else notice.message)
@@ -118,17 +119,11 @@ def _overrides(options) -> dict:
     return overrides
 
 
-def _summary(files: int, results: list[LoadResult], failures: list[str], *, dry_run: bool) -> str:
+def _summary(files: int, loaded: LoadTotals, failures: list[str], *, dry_run: bool) -> str:
     """ "3 files: 2 loaded, 1 unchanged. Wrote 2 debates, 9 speeches, 120 sentences." """
-    statuses = Counter(str(result.status) for result in results)
-    counted = [f"{count} {status}" for status, count in sorted(statuses.items())]
+    counted = [f"{count} {status}" for status, count in sorted(loaded.statuses.items())]
     counted += [f"{len(failures)} failed"] if failures else []
-    written = [r for r in results if r.status not in {LoadStatus.UNCHANGED, LoadStatus.SKIPPED}]
-    totals = _counts(
-        sum(r.debate_count for r in written),
-        sum(r.speech_count for r in written),
-        sum(r.sentence_count for r in written),
-    )
+    totals = _counts(loaded.debates, loaded.speeches, loaded.sentences)
     verb = "Would write" if dry_run else "Wrote"
     return f"{plural(files, 'file')}: {', '.join(counted)}. {verb} {totals}."
 
