@@ -269,7 +269,9 @@ class KilledRebuildTests(SimpleTestCase):
                 lambda: (h := read_holder(str(site.index))) is not None and h.children,
                 "the rebuild's writer processes",
             )
-            return [pid for pid, _ in read_holder(str(site.index)).children]
+            holder = read_holder(str(site.index))
+            assert holder is not None  # waited for
+            return [pid for pid, _ in holder.children]
 
         self.rebuild_killed_midway("whoosh", 12, midway)
 
