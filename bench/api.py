@@ -50,7 +50,7 @@ def run(args, workdir):
     from debates.models import Debate, Member, Speech
 
     started = time.perf_counter()
-    corpus = build_corpus(args, os.environ["WHOOSH_PATH"])
+    corpus = build_corpus(args, os.environ["SEARCH_PATH"])
     built = time.perf_counter() - started
     client = Client()
     party = (

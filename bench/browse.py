@@ -65,7 +65,7 @@ def start_django(workdir: str) -> None:
     """Django on a fresh database in `workdir` (or DATABASE_URL, which must be empty) with
     a Whoosh index beside it, migrated, as the test client needs it."""
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
+    os.environ["SEARCH_PATH"] = f"{workdir}/index"
     os.environ["STATIC_ROOT"] = f"{workdir}/static"  # DEBUG off: hashed names, collected below
     os.environ.update(DEBUG="0", SECRET_KEY="bench-only", ALLOWED_HOSTS="testserver")
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per request

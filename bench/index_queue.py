@@ -29,6 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The index folder's settings: the bench gives each run its own.
+INDEX_PATHS = ("WHOOSH_PATH", "SEARCH_PATH")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--speeches", type=int, default=100_000)
@@ -81,7 +85,7 @@ def load_in(tree: Path, args: argparse.Namespace) -> dict[str, float]:
             str(args.per_day),
         ],
         cwd=tree,
-        env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "WHOOSH_PATH"}},
+        env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", *INDEX_PATHS}},
         capture_output=True,
         text=True,
         check=False,

@@ -40,7 +40,7 @@ def main():
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="chamber-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["WHOOSH_PATH"] = f"{workdir}/whoosh"
+    os.environ["SEARCH_PATH"] = f"{workdir}/index"
     os.environ.update(DEBUG="0", SECRET_KEY="bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))

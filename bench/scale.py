@@ -43,6 +43,7 @@ from bench.search import (  # noqa: E402
     JOINS_NEXT,
     LAST_DAY,
     TITLES,
+    index_shape,
     members_from_csv,
     percentile,
 )
@@ -349,18 +350,6 @@ def timed(function, repeats: int) -> tuple[float, float]:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def index_shape(path: Path) -> tuple[float, int]:
-    """(MB on disk, number of segments) of a Whoosh or Tantivy index."""
-    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    meta = path / "meta.json"
-    if meta.exists():  # Tantivy
-        return size / 1e6, len(json.loads(meta.read_text())["segments"])
-    from whoosh.index import open_dir
-
-    with open_dir(str(path)).reader() as reader:
-        return size / 1e6, len(reader.leaf_readers())
 
 
 # -- The report ---------------------------------------------------------------------------

@@ -7,9 +7,9 @@ Builds a corpus of N speeches by recombining real Hansard sentences (bench/brows
 pool: the seeds and fixtures/historic/speeches_sample.json.gz) as
 plain-text transcripts, one per sitting day of --per-day speeches, spread over 2001-2024
 (every fifth day in the Lords). Loads them through `debates.ingest.loading.load_file` into a
-temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary Whoosh
-index; the index follows each load as it commits (with --batched, in batches as
-`load_transcripts` writes it). Then the 650 MPs of
+temporary SQLite database (or DATABASE_URL, which must be empty) and a temporary index
+(SEARCH_ENGINE's); the index follows each load as it commits (with --batched, in batches
+as `load_transcripts` writes it). Then the 650 MPs of
 fixtures/members/commons_mps_2024-05-28.csv become the
 speakers, and it prints: the load rate, the full `rebuild_index` rate, the index size and
 segments, the time to load and index one more sitting day, p50/p95 latency of a fixed query
@@ -130,10 +130,15 @@ def timed(function, repeats):
 
 
 def index_shape(path):
-    """(MB on disk, number of segments) of the Whoosh index at `path`."""
+    """(MB on disk, number of segments) of the Whoosh or Tantivy index at `path`."""
+    import json
+
+    folder = Path(path)
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    if (folder / "meta.json").exists():  # Tantivy
+        return size / 1e6, len(json.loads((folder / "meta.json").read_text())["segments"])
     from whoosh.index import open_dir
 
-    size = sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
     with open_dir(path).reader() as reader:
         segments = len(reader.leaf_readers())
     return size / 1e6, segments
@@ -169,7 +174,7 @@ def main():
     in_temporary_folder(run, corpus_parser(__doc__).parse_args(), "chamber-search-bench-")
 
 
-def build_corpus(args, whoosh_path):
+def build_corpus(args, index_path):
     """Load --speeches speeches as sitting days through `load_file` (timing the index's
     share), give them the 650 MPs as speakers, rebuild the index, then load one more day.
     Django must be set up (`bench.browse.start_django`). bench/api.py builds its corpus
@@ -244,7 +249,7 @@ def build_corpus(args, whoosh_path):
         load_seconds += time.perf_counter() - started  # the batch's last write
         loaded = dict(spent)
         speeches = Speech.objects.count()
-        _, load_segments = index_shape(whoosh_path)
+        _, load_segments = index_shape(index_path)
 
         # Speakers: the MPs, some far busier than others, so that member and party facets
         # have data. Bulk updates send no signals: the rebuild below indexes them.
@@ -280,7 +285,7 @@ def build_corpus(args, whoosh_path):
         started = time.perf_counter()
         call_command("rebuild_index", interactive=False, verbosity=0)
         rebuild_seconds = time.perf_counter() - started
-        size_mb, segments = index_shape(whoosh_path)
+        size_mb, segments = index_shape(index_path)
 
         dates = sorted(Debate.objects.values_list("date", flat=True))
 
@@ -293,7 +298,7 @@ def build_corpus(args, whoosh_path):
         day = load_file(raw, name="one-more-day.txt", metadata=meta)
         day_seconds = time.perf_counter() - started
         day_spent = dict(spent)
-        _, day_segments = index_shape(whoosh_path)
+        _, day_segments = index_shape(index_path)
     finally:
         indexing.enqueue, indexing.drain, backend_class.write = enqueue, drain, write
     return SimpleNamespace(
@@ -321,7 +326,7 @@ def run(args, workdir):
     from bench.browse import start_django
 
     start_django(workdir)
-    whoosh_path = os.environ["WHOOSH_PATH"]
+    index_path = os.environ["SEARCH_PATH"]
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -330,7 +335,7 @@ def run(args, workdir):
     from search.analysis import stems
     from search.forms import SpeechSearchForm
 
-    corpus = build_corpus(args, whoosh_path)
+    corpus = build_corpus(args, index_path)
     pool, days, speeches, members, dates = (
         corpus.pool,
         corpus.days,
