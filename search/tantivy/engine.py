@@ -8,6 +8,7 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import tantivy
@@ -38,6 +39,8 @@ from .opening import Opened
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 # Writes this big are indexed by several threads with a big memory budget.
 BULK_THRESHOLD = 2000
+# Threads that count facets while a search finds its page (see `search`).
+_COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chamber-facets")
 SMALL_WRITE_HEAP = 50_000_000  # bytes: a sitting day's 500 speeches need far less
 # "More like this": the key terms searched for (Whoosh's default), from how many candidates.
 MLT_TERMS = 5
@@ -130,19 +133,30 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             facets_module.DateFacet(self.layout, name, options)
             for name, options in (date_facets or {}).items()
         ]
-        results = self._run(
-            searcher,
-            query,
-            sort_by=sort_by,
-            start_offset=start_offset,
-            end_offset=end_offset,
-            result_class=result_class,
+        field_facets = list(facets or ())
+        aggregations = self._aggregations(field_facets, date_groups)
+        # The facets are counted in another thread while this one finds the page: Tantivy
+        # lets go of the GIL while it searches, and each pass reads every match (a common
+        # phrase at 1M speeches: 128 ms one after the other, 80 ms side by side).
+        counting = (
+            _COUNTING.submit(facets_module.run, searcher, query, self.layout, aggregations)
+            if aggregations
+            else None
         )
+        try:
+            results = self._run(
+                searcher,
+                query,
+                sort_by=sort_by,
+                start_offset=start_offset,
+                end_offset=end_offset,
+                result_class=result_class,
+            )
+        finally:
+            answer = counting.result() if counting is not None else {}
         if highlight:
             self._highlight(results["results"], query_string)
-        results["facets"] = self._facet_counts(
-            searcher, query, list(facets or ()), date_groups, results["hits"]
-        )
+        results["facets"] = self._facet_counts(answer, field_facets, date_groups, results["hits"])
         results["spelling_suggestion"] = suggestion
         return results
 
@@ -252,27 +266,34 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
                 )
         return results
 
-    def _facet_counts(
-        self,
-        searcher: tantivy.Searcher,
-        query: TQ,
-        field_facets: list[str],
-        date_groups: list[facets_module.DateFacet],
-        total: int,
+    def _aggregations(
+        self, field_facets: list[str], date_groups: list[facets_module.DateFacet]
     ) -> dict[str, Any]:
+        """One Tantivy aggregation for every facet asked for (none if none is)."""
         if not field_facets and not date_groups:
             return {}
         aggregations = facets_module.aggregation(self.layout, field_facets)
         for group in date_groups:
             aggregations[f"dates:{group.name}"] = group.aggregation()
-        answer = facets_module.run(searcher, query, self.layout, aggregations) if total else {}
+        return aggregations
+
+    def _facet_counts(
+        self,
+        answer: dict[str, Any],
+        field_facets: list[str],
+        date_groups: list[facets_module.DateFacet],
+        total: int,
+    ) -> dict[str, Any]:
+        """Haystack's facet counts from the aggregations' answer."""
+        if not field_facets and not date_groups:
+            return {}
         counts: dict[str, Any] = {"fields": {}, "dates": {}, "queries": {}}
         if total:
             counts["fields"] = facets_module.field_counts(self.layout, answer, field_facets)
         else:
             counts["fields"] = {name: [] for name in field_facets}
         for group in date_groups:
-            found = answer.get(f"dates:{group.name}", {"buckets": {}})
+            found = answer.get(f"dates:{group.name}", {"buckets": {}}) if total else {"buckets": {}}
             counts["dates"][group.name] = group.counts(found, total)
         return counts
 
