@@ -29,6 +29,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.highlight import ContextFragmenter
 from whoosh.highlight import highlight as whoosh_highlight
 
+from ..engines import WriterFailed
 from ..whoosh.lookups import SearchQuery
 from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
 from ..whoosh.spelling import Vocabulary, count_words
@@ -39,8 +40,20 @@ from .opening import Opened
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 # Writes this big are indexed by several threads with a big memory budget.
 BULK_THRESHOLD = 2000
-# Threads that count facets while a search finds its page (see `search`).
-_COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chamber-facets")
+# Threads that count facets while a search finds its page (see `search`), made in each
+# process that asks (a pool inherited through fork, from gunicorn's preloading master, say,
+# would have no threads).
+_COUNTING: dict[int, ThreadPoolExecutor] = {}
+
+
+def _counting() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    if pid not in _COUNTING:
+        _COUNTING.clear()
+        _COUNTING[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chamber-facets")
+    return _COUNTING[pid]
+
+
 SMALL_WRITE_HEAP = 50_000_000  # bytes: a sitting day's 500 speeches need far less
 # "More like this": the key terms searched for (Whoosh's default), from how many candidates.
 MLT_TERMS = 5
@@ -139,7 +152,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         # lets go of the GIL while it searches, and each pass reads every match (a common
         # phrase at 1M speeches: 128 ms one after the other, 80 ms side by side).
         counting = (
-            _COUNTING.submit(facets_module.run, searcher, query, self.layout, aggregations)
+            _counting().submit(facets_module.run, searcher, query, self.layout, aggregations)
             if aggregations
             else None
         )
@@ -491,7 +504,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             self.vocabulary.record(add_each())
             if not added and not removed:
                 return 0
-            writer.commit()
+            _commit(writer)
         return added + len(removed)
 
     def rebuild(self, documents: Iterable[dict[str, Any]], *, wait: float | None = None) -> int:
@@ -502,7 +515,12 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         publishes a commit by replacing `meta.json`), and a rebuild killed midway leaves it
         as it was. The spelling vocabulary is replaced with it."""
         if not self.setup_complete:
-            self.setup()
+            try:
+                self.setup()
+            except SearchBackendError:  # an index of other fields: replaced whole anyway
+                self.writers.release()
+                self.opened.start_afresh()
+                self.setup_complete = True
         added = 0
         with self.writers.writer(
             self.opened.index(),
@@ -521,7 +539,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
 
             # Before the commit: the vocabulary is never behind the index.
             self.vocabulary.add(count_words(add_each()), afresh=True)
-            writer.commit()
+            _commit(writer)
         return added
 
     def _prepared(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
@@ -563,6 +581,15 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             self.opened.index(), wait=self.lock_timeout, heap_size=SMALL_WRITE_HEAP, threads=1
         ) as writer:
             writer.commit()
+
+
+def _commit(writer: tantivy.IndexWriter) -> None:
+    """Commit, or raise WriterFailed: the writes are not in the index, and whoever asked for
+    them keeps them to write again (the index queue keeps its rows)."""
+    try:
+        writer.commit()
+    except (ValueError, OSError) as error:
+        raise WriterFailed(f"The search index could not commit: {error}") from error
 
 
 def _count(found: tantivy.SearchResult) -> int:

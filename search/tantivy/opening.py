@@ -20,6 +20,10 @@ from .schema import Layout
 META = "meta.json"
 
 
+# What starting afresh leaves: Tantivy's lock files and the record of the writer's holder.
+KEPT = (".tantivy-", "WRITELOCK.holder")
+
+
 class Opened:
     """One index folder, opened once per backend."""
 
@@ -55,6 +59,8 @@ class Opened:
         self._index = None
         if os.path.isdir(self.path):
             for name in os.listdir(self.path):
+                if name.startswith(KEPT):  # locks another process may hold, and their record
+                    continue
                 target = os.path.join(self.path, name)
                 if os.path.isdir(target):
                     shutil.rmtree(target)

@@ -19,7 +19,6 @@ times in its life, and the index keeps at most about FANOUT segments per tier.
   hours. Until then, searches over a few more segments are a little slower; nothing stops.
 """
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,9 +36,11 @@ MergePolicy = Callable[[Any, list[Any]], list[Any]]
 
 def tier(documents: int) -> int:
     """0 for segments under SMALLEST_TIER documents, 1 under FANOUT times that, and so on."""
-    if documents < SMALLEST_TIER:
-        return 0
-    return 1 + int(math.log(documents / SMALLEST_TIER, FANOUT))
+    level, size = 0, documents // SMALLEST_TIER  # in whole numbers: log(1000, 10) < 3
+    while size:
+        size //= FANOUT
+        level += 1
+    return level
 
 
 def full_tier(segments: Sequence[Any], limit: int | None = None) -> list[Any]:

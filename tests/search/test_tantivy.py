@@ -14,6 +14,7 @@ import threading
 import time
 import unittest
 
+import tantivy
 from django.conf import settings
 from django.test import SimpleTestCase, TestCase
 from haystack import connections
@@ -232,6 +233,12 @@ class SwitchingTests(SimpleTestCase):
 
         manage("migrate", "--noinput", "-v0")
         manage("load_transcripts", "fixtures/seeds")
+        # An index of other fields (a site whose fields changed): rebuild_index replaces it.
+        shutil.rmtree(f"{folder}/index")
+        os.makedirs(f"{folder}/index")
+        other = tantivy.SchemaBuilder()
+        other.add_text_field("other", stored=True)
+        tantivy.Index(other.build(), path=f"{folder}/index")
         manage("rebuild_index", "--noinput")
         self.assertTrue(os.path.exists(f"{folder}/index/meta.json"))
         found = manage(
