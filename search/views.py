@@ -121,20 +121,30 @@ def facet_groups(
     request: HttpRequest, form: SpeechSearchForm, counts: dict[str, list[tuple[str, int]]]
 ) -> list[FacetGroup]:
     selections = form.selections
-    labels = facet_labels(counts, selections)
+    every: dict[str, dict[str, int]] = {}
+    for facet in FACETS:
+        every[facet.name] = values = dict(counts.get(facet.name, []))
+        for value in selections[facet.name]:  # a selection stays visible when nothing matches
+            values.setdefault(value, 0)
+    # Names are read only for the values that can be shown (a decade has thousands of
+    # debates; a page shows FACET_MAX).
+    running = {
+        name: values if name == "year" else in_the_running(values, selections[name])
+        for name, values in every.items()
+    }
+    labels = facet_labels(
+        {name: list(values.items()) for name, values in running.items()}, selections
+    )
     groups = []
     for facet in FACETS:
         selected = selections[facet.name]
-        values = dict(counts.get(facet.name, []))
-        for value in selected:  # a selection stays visible even when nothing matches it
-            values.setdefault(value, 0)
         names = labels[facet.name]
         if facet.name == "year":  # a histogram, newest first
-            ordered = sorted(values.items(), reverse=True)
+            ordered = sorted(running[facet.name].items(), reverse=True)
         else:
             # Selected values first, so that they are never cut off; then by count.
             ordered = sorted(
-                values.items(),
+                running[facet.name].items(),
                 key=lambda kv: (kv[0] not in selected, -kv[1], names.get(kv[0], kv[0])),
             )
         options = [
@@ -149,9 +159,22 @@ def facet_groups(
             )
             for value, count in ordered[:FACET_MAX]
         ]
-        not_shown = max(0, len(ordered) - FACET_MAX)
+        not_shown = max(0, len(every[facet.name]) - FACET_MAX)
         groups.append(FacetGroup(facet.name, facet.label, options, not_shown))
     return groups
+
+
+def in_the_running(values: dict[str, int], selected: list[str]) -> dict[str, int]:
+    """The values that can be among the FACET_MAX shown (selected ones first, then by count,
+    ties by name): the selected ones, and those with at least the count of the last place."""
+    if len(values) <= FACET_MAX:
+        return values
+    places = FACET_MAX - sum(value in values for value in set(selected))
+    others = sorted((n for value, n in values.items() if value not in selected), reverse=True)
+    if places <= 0 or not others:
+        return {value: n for value, n in values.items() if value in selected}
+    last = others[min(places, len(others)) - 1]
+    return {value: n for value, n in values.items() if value in selected or n >= last}
 
 
 def facet_labels(
