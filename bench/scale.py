@@ -43,8 +43,8 @@ from bench.search import (  # noqa: E402
     JOINS_NEXT,
     LAST_DAY,
     TITLES,
+    create_members,
     index_shape,
-    members_from_csv,
     percentile,
 )
 
@@ -120,7 +120,7 @@ def build_corpus(args: argparse.Namespace, folder: Path) -> dict:
     from django.utils.text import slugify
 
     from bench.browse import sentence_pool
-    from debates.models import Debate, Member, Speech
+    from debates.models import Debate, Speech
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -129,25 +129,7 @@ def build_corpus(args: argparse.Namespace, folder: Path) -> dict:
     started = time.perf_counter()
     rng = random.Random(args.seed)
     pool = [s for s in sentence_pool() if s[0].isupper() and not JOINS_NEXT.search(s)]
-    slugs: Counter[str] = Counter()
-    members = []
-    for name, seat, party in members_from_csv():
-        slug = slugify(name) or "member"
-        slugs[slug] += 1
-        surname, _, forenames = name.rpartition(" ")
-        members.append(
-            Member(
-                name=name,
-                sort_name=f"{forenames}, {surname}" if surname else name,
-                slug=slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}",
-                party=party,
-                constituency=seat,
-                house="commons",
-            )
-        )
-    members = Member.objects.bulk_create(members)
-    weights = [1 / (rank + 20) for rank in range(len(members))]
-    rng.shuffle(weights)
+    members, weights = create_members(rng)
     days = -(-args.speeches // PER_DAY)
     span = (LAST_DAY - FIRST_DAY).days
     written = 0

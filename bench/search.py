@@ -113,6 +113,35 @@ def members_from_csv():
         ]
 
 
+def create_members(rng):
+    """The 650 MPs of the CSV in the database, and how often each speaks (some far busier
+    than others, so that member and party facets have data): (members, weights)."""
+    from django.utils.text import slugify
+
+    from debates.models import Member
+
+    slugs = Counter()
+    members = []
+    for name, seat, party in members_from_csv():
+        slug = slugify(name) or "member"
+        slugs[slug] += 1
+        surname, _, forenames = name.rpartition(" ")
+        members.append(
+            Member(
+                name=name,
+                sort_name=f"{forenames}, {surname}" if surname else name,
+                slug=slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}",
+                party=party,
+                constituency=seat,
+                house="commons",
+            )
+        )
+    members = Member.objects.bulk_create(members)
+    weights = [1 / (rank + 20) for rank in range(len(members))]
+    rng.shuffle(weights)
+    return members, weights
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -182,14 +211,13 @@ def build_corpus(args, index_path):
     from contextlib import nullcontext
 
     from django.core.management import call_command
-    from django.utils.text import slugify
     from haystack import connections
 
     from bench.browse import sentence_pool, transcript
     from debates import signals
     from debates.ingest.importers.transcript import DebateMetadata
     from debates.ingest.loading import load_file
-    from debates.models import Debate, Member, Speech
+    from debates.models import Debate, Speech
     from search import indexing
 
     rng = random.Random(args.seed)
@@ -253,26 +281,7 @@ def build_corpus(args, index_path):
 
         # Speakers: the MPs, some far busier than others, so that member and party facets
         # have data. Bulk updates send no signals: the rebuild below indexes them.
-        people = members_from_csv()
-        slugs = Counter()
-        members = []
-        for name, seat, party in people:
-            slug = slugify(name) or "member"
-            slugs[slug] += 1
-            surname, _, forenames = name.rpartition(" ")
-            members.append(
-                Member(
-                    name=name,
-                    sort_name=f"{forenames}, {surname}" if surname else name,
-                    slug=slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}",
-                    party=party,
-                    constituency=seat,
-                    house="commons",
-                )
-            )
-        members = Member.objects.bulk_create(members)
-        weights = [1 / (rank + 20) for rank in range(len(members))]
-        rng.shuffle(weights)
+        members, weights = create_members(rng)
         ids = list(Speech.objects.order_by("id").values_list("id", flat=True))
         speakers = {member.id: [] for member in members}
         for speech_id, member in zip(ids, rng.choices(members, weights, k=len(ids)), strict=True):

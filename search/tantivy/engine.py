@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine, BaseSearchBackend, log_query
-from haystack.backends.whoosh_backend import WhooshHtmlFormatter, WhooshSearchBackend
+from haystack.backends.whoosh_backend import WhooshSearchBackend
 from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.indexes import SearchIndex
@@ -25,10 +25,8 @@ from haystack.utils import get_identifier, get_model_ct
 from haystack.utils.app_loading import haystack_get_model
 from tantivy import Occur
 from tantivy import Query as TQ
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.highlight import ContextFragmenter
-from whoosh.highlight import highlight as whoosh_highlight
 
+from .. import highlighting
 from ..engines import WriterFailed
 from ..whoosh.lookups import SearchQuery
 from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
@@ -168,7 +166,12 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         finally:
             answer = counting.result() if counting is not None else {}
         if highlight:
-            self._highlight(results["results"], query_string)
+            highlighting.highlight(
+                results["results"],
+                query_string,
+                alias=self.connection_alias,
+                field=self.content_field_name,
+            )
         results["facets"] = self._facet_counts(answer, field_facets, date_groups, results["hits"])
         results["spelling_suggestion"] = suggestion
         return results
@@ -310,36 +313,6 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             counts["dates"][group.name] = group.counts(found, total)
         return counts
 
-    def _highlight(self, results: list[Any], query_string: str) -> None:
-        """The stock engine's highlighting, from the text as the index was given it (read
-        from the database: the index stores no text), exactly as the Whoosh engine does."""
-        from haystack import connections
-
-        unified_index = connections[self.connection_alias].get_unified_index()
-        analyzer = StemmingAnalyzer()
-        terms = [token.text for token in analyzer(query_string)]
-        by_model: dict[type[Model], list[Any]] = {}
-        for result in results:
-            by_model.setdefault(result.model, []).append(result)
-        for model, model_results in by_model.items():
-            index = unified_index.get_index(model)
-            objects = index.read_queryset(using=self.connection_alias).in_bulk(
-                [result.pk for result in model_results]
-            )
-            for result in model_results:
-                obj = objects.get(model._meta.pk.to_python(result.pk))
-                text = self._text_of(index, obj) if obj is not None else ""
-                marked = whoosh_highlight(
-                    text, terms, analyzer, ContextFragmenter(), WhooshHtmlFormatter("em")
-                )
-                result.highlighted = {self.content_field_name: [marked]}
-
-    def _text_of(self, index: SearchIndex, obj: Model) -> str:
-        try:
-            return force_str(index.full_prepare(obj).get(self.content_field_name) or "")
-        except SkipDocument:
-            return ""
-
     def more_like_this(
         self,
         model_instance: Model,
@@ -364,7 +337,9 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         index = (
             connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
         )
-        keywords = self._key_terms(searcher, self._text_of(index, model_instance))
+        keywords = self._key_terms(
+            searcher, highlighting.text_of(index, model_instance, self.content_field_name)
+        )
         if not keywords:
             return {**EMPTY, "results": []}
         field = self.content_field_name

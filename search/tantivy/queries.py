@@ -31,6 +31,7 @@ from whoosh.qparser import FuzzyTermPlugin, QueryParser
 from whoosh.util.times import long_to_datetime
 
 from ..whoosh.schema import build_schema
+from ..whoosh.spelling import edit_distance
 from . import analysis
 from .schema import Field, Layout, as_utc
 
@@ -337,23 +338,3 @@ def _unquoted(bound: str | None) -> str | None:
     if len(bound) >= 2 and bound[0] == bound[-1] == '"':
         return bound[1:-1]
     return bound or None
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment), as Whoosh's fuzzy terms
-    measure it; any distance past `limit` is returned as `limit + 1`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = char_a != char_b
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)

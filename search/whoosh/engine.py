@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.encoding import force_str
 from haystack.backends import log_query
-from haystack.backends.whoosh_backend import WhooshEngine, WhooshHtmlFormatter, WhooshSearchBackend
+from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.fields import SearchField
@@ -26,17 +26,15 @@ from haystack.indexes import SearchIndex
 from haystack.utils import get_identifier, get_model_ct
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.collectors import FilterCollector
 from whoosh.fields import Schema
-from whoosh.highlight import ContextFragmenter
-from whoosh.highlight import highlight as whoosh_highlight
 from whoosh.qparser import FuzzyTermPlugin, QueryParser
 from whoosh.query import Query
 from whoosh.searching import ResultsPage, Searcher
 from whoosh.sorting import Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 
+from .. import highlighting
 from . import columns, internals, merging, schema
 from .collectors import RecordingCollector, exhaustive
 from .lookups import SearchQuery
@@ -213,7 +211,12 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         else:
             results = self._process_results(raw_page, result_class=result_class)
             if highlight:
-                self._highlight(results["results"], query_string)
+                highlighting.highlight(
+                    results["results"],
+                    query_string,
+                    alias=self.connection_alias,
+                    field=self.content_field_name,
+                )
         return {**results, "raw_page": raw_page, "docs": recorder.docs}
 
     def _sorting(self, sort_by: list[str] | None) -> tuple[list[FieldFacet] | None, bool]:
@@ -320,36 +323,6 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         assert docs is not None  # `narrow_queries` is not empty
         return set(docs)  # Whoosh takes a set (of global document numbers) as a filter
 
-    def _highlight(self, results: list[Any], query_string: str) -> None:
-        """The stock engine's highlighting, from the text as the index was given it (read
-        from the database: the index stores no text)."""
-        from haystack import connections
-
-        unified_index = connections[self.connection_alias].get_unified_index()
-        analyzer = StemmingAnalyzer()
-        terms = [token.text for token in analyzer(query_string)]
-        by_model: dict[type[Model], list[Any]] = {}
-        for result in results:
-            by_model.setdefault(result.model, []).append(result)
-        for model, model_results in by_model.items():
-            index = unified_index.get_index(model)
-            objects = index.read_queryset(using=self.connection_alias).in_bulk(
-                [result.pk for result in model_results]
-            )
-            for result in model_results:
-                obj = objects.get(model._meta.pk.to_python(result.pk))
-                text = self._text_of(index, obj) if obj is not None else ""
-                marked = whoosh_highlight(
-                    text, terms, analyzer, ContextFragmenter(), WhooshHtmlFormatter("em")
-                )
-                result.highlighted = {self.content_field_name: [marked]}
-
-    def _text_of(self, index: SearchIndex, obj: Model) -> str:
-        try:
-            return force_str(index.full_prepare(obj).get(self.content_field_name) or "")
-        except SkipDocument:
-            return ""
-
     def more_like_this(
         self,
         model_instance: Model,
@@ -373,7 +346,7 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
         index = (
             connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
         )
-        text = self._text_of(index, model_instance)
+        text = highlighting.text_of(index, model_instance, self.content_field_name)
         # Whoosh's key terms (Bo1), but only words some other document has: a word found
         # nowhere else (a name, a slip of the keyboard) would take a key term's place and
         # find nothing, and a speech full of them would have no related speeches at all.

@@ -217,7 +217,7 @@ class Vocabulary:
             scored = [
                 (d, known)
                 for known in found
-                if documents.get(known, 0) and (d := _distance(word, known)) <= 2
+                if documents.get(known, 0) and (d := edit_distance(word, known)) <= 2
             ]
             if scored:
                 nearest = min(d for d, _ in scored)
@@ -278,10 +278,11 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(1, len(word))}
 
 
-def _distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment), stopping past 2."""
-    if abs(len(a) - len(b)) > 2:
-        return 3
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment), as Whoosh's fuzzy terms
+    measure it; any distance past `limit` is returned as `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
@@ -291,7 +292,7 @@ def _distance(a: str, b: str) -> int:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
             if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
                 current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > 2:
-            return 3
+        if min(current) > limit:
+            return limit + 1
         previous2, previous = previous, current
-    return previous[-1]
+    return min(previous[-1], limit + 1)

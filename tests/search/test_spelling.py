@@ -9,7 +9,7 @@ from haystack.query import SearchQuerySet
 
 from debates.models import Speech
 from search.whoosh import spelling
-from search.whoosh.spelling import Vocabulary, _distance
+from search.whoosh.spelling import Vocabulary, edit_distance
 from tests.factories import make_debate, make_speech
 from tests.search.engine import document_count
 from tests.search.test_search import IndexTestCase, backend
@@ -56,8 +56,8 @@ class VocabularyTests(IndexTestCase):
     def test_at_equal_distance_the_word_in_more_documents_wins(self):
         # "governs" (1 document) and "government" are far apart; "governor" (1) and
         # "governs" are both one edit from "governr"... and "government" is not.
-        self.assertEqual(_distance("governr", "governor"), 1)
-        self.assertEqual(_distance("governr", "governs"), 1)
+        self.assertEqual(edit_distance("governr", "governor"), 1)
+        self.assertEqual(edit_distance("governr", "governs"), 1)
         make_speech(debate=make_debate(), text="Governs, governs and governs again.")
         self.index_everything()
         self.assertEqual(backend().create_spelling_suggestion("governr"), "governs")
@@ -105,7 +105,7 @@ class DistanceTests(SimpleTestCase):
         ]
         for a, b, expected in cases:
             with self.subTest(a=a, b=b):
-                self.assertEqual(_distance(a, b), expected)
+                self.assertEqual(edit_distance(a, b), expected)
 
     def test_a_missing_vocabulary_suggests_nothing_new(self):
         vocabulary = Vocabulary("/nonexistent/folder")
