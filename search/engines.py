@@ -35,3 +35,15 @@ class Writes(Protocol):
         Returns how many documents were written or deleted. Raises WriterFailed when the
         commit may be missing some of them."""
         ...
+
+
+def rebuilder(folder: str) -> str:
+    """The process rebuilding the index in `folder` (`manage.py rebuild_index`), as its lock's
+    holder record describes it, or "" if the lock's holder is alive and doing anything else,
+    or there is none. Both engines keep that record (search.whoosh.writers)."""
+    from .whoosh.writers import read_holder
+
+    holder = read_holder(folder)
+    if holder is None or "rebuild_index" not in holder.command or not holder.alive():
+        return ""
+    return holder.describe()

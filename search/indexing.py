@@ -115,11 +115,21 @@ def _drain_after_commit(ticket: int) -> None:
     _local.covered, up_to, _local.highest = _local.recorded, _local.highest, 0
     if _local.many_writes and IndexTask.objects.count() < batch_size():
         return  # the run goes on: wait for a full batch, or its end
+    rebuilder = _rebuilder()
+    if rebuilder:  # it holds the lock until it ends, then drains the queue: no use waiting
+        log.warning("Search index: rebuilt by %s; this change is queued for its end.", rebuilder)
+        return
     drained = drain(wait=WAIT_AFTER_COMMIT, up_to=up_to)
     if _local.run is not None:
         _local.run.add(drained)
     elif drained.waiting:
         log.warning("%s", drained.describe())
+
+
+def _rebuilder(using: str = "default") -> str:
+    """Who is rebuilding the index now, if a `rebuild_index` holds its lock ("" if none)."""
+    rebuilding = getattr(connections[using].get_backend(), "rebuilding", None)
+    return str(rebuilding() or "") if rebuilding is not None else ""
 
 
 def batch_size() -> int:

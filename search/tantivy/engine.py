@@ -27,7 +27,7 @@ from tantivy import Occur
 from tantivy import Query as TQ
 
 from .. import highlighting
-from ..engines import WriterFailed
+from ..engines import WriterFailed, rebuilder
 from ..whoosh.lookups import SearchQuery
 from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
 from ..whoosh.spelling import Vocabulary, count_words
@@ -431,6 +431,10 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
     def remove(self, obj_or_string: Model | str, commit: bool = True) -> None:
         identifier = get_identifier(obj_or_string)
         self.write(None, lambda: ((), (identifier,)))
+
+    def rebuilding(self) -> str:
+        """Who is rebuilding this index now ("" if nobody): writes queue for its end."""
+        return rebuilder(self.path)
 
     def write(
         self,

@@ -35,6 +35,7 @@ from whoosh.sorting import Count, DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 
 from .. import highlighting
+from ..engines import rebuilder
 from . import columns, internals, merging, schema
 from .collectors import RecordingCollector, exhaustive
 from .lookups import SearchQuery
@@ -420,6 +421,10 @@ class ChamberWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]  # Haysta
     def remove(self, obj_or_string: Model | str, commit: bool = True) -> None:
         identifier = get_identifier(obj_or_string)
         self.write(None, lambda: ((), (identifier,)))
+
+    def rebuilding(self) -> str:
+        """Who is rebuilding this index now ("" if nobody): writes queue for its end."""
+        return rebuilder(self.path)
 
     def write(
         self,

@@ -291,5 +291,47 @@ class KilledRebuildTests(SimpleTestCase):
         self.rebuild_killed_midway("tantivy", 12, midway)
 
 
+class WritesDuringARebuildTests(SimpleTestCase):
+    def test_a_write_during_a_rebuild_is_queued_at_once_and_indexed_at_its_end(self):
+        folder = Path(tempfile.mkdtemp(prefix="chamber-rebuilding-"))
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        site = Site(folder, batch=10_000)
+        self.addCleanup(site.close)
+        write_transcripts(folder / "transcripts", 4)
+        site.run("load_transcripts", str(folder / "transcripts"))
+        rebuild = site.start("rebuild_index", "--noinput")
+        self.addCleanup(rebuild.kill)
+        wait_for(
+            lambda: (
+                (h := read_holder(str(site.index))) is not None and "rebuild_index" in h.command
+            ),
+            "the rebuild to hold the lock",
+            every=0.001,
+        )
+        rebuild.send_signal(signal.SIGSTOP)  # held in the middle, lock and all
+
+        edit = site.run(
+            "shell",
+            "-c",
+            "from debates.models import Speech; speech = Speech.objects.order_by('id').first();"
+            " speech.text += ' Zanzibar.'; speech.save()",
+        )
+
+        self.assertIn("Search index: rebuilt by process", edit.stdout + edit.stderr)
+        self.assertEqual(site.count("search_indextask"), 1)  # queued for the rebuild's end
+        rebuild.send_signal(signal.SIGCONT)
+        output, _ = rebuild.communicate(timeout=120)
+        self.assertEqual(rebuild.returncode, 0, output)
+        self.assertIn("Search index: 1 document written in 1 commit; the queue is empty.", output)
+        found = site.run(
+            "shell",
+            "-c",
+            "from haystack.query import SearchQuerySet;"
+            " print(SearchQuerySet().filter(content='zanzibar').count())",
+        )
+        self.assertEqual(found.stdout.split()[-1], "1")
+        self.assertIn("The search index matches the database.", site.run("check_index").stdout)
+
+
 def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in {"SEARCH_PATH", "WHOOSH_PATH"}}
