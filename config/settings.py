@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "search.middleware.SearchUnavailableMiddleware",  # a shard down: a 503 page, not a 500
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -172,10 +173,12 @@ STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 
 # The search engine, behind Haystack (README, "Choosing a search engine"): Whoosh, pure
 # Python, for an archive of up to a few hundred thousand speeches; Tantivy (embedded, Rust)
-# for a decade of Parliament and more. Switching is this setting and `rebuild_index`.
+# for a decade of Parliament and more; Xapian (xapian-tcpsrv shards) for archives that
+# outgrow one machine. Switching is this setting and `rebuild_index`.
 SEARCH_ENGINES = {
     "whoosh": "search.whoosh.Engine",
     "tantivy": "search.tantivy.Engine",
+    "xapian": "search.xapian.Engine",
 }
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "whoosh").strip().lower() or "whoosh"
 if SEARCH_ENGINE not in SEARCH_ENGINES:
@@ -197,6 +200,13 @@ HAYSTACK_CONNECTIONS = {
         "BATCH_SIZE": 10000,
     },
 }
+# Xapian's shards (README, "Scaling out"): `host:port` of each `xapian-tcpsrv --writable`,
+# comma-separated, in a fixed order (a debate's shard follows from its date and the number
+# of shards). Unset: one local database in SEARCH_PATH.
+if SEARCH_ENGINE == "xapian":
+    HAYSTACK_CONNECTIONS["default"]["SHARDS"] = [
+        shard.strip() for shard in os.environ.get("XAPIAN_SHARDS", "").split(",") if shard.strip()
+    ]
 # Speeches per index commit when the index queue is drained (search.indexing): large
 # batches mean few commits and few segments.
 CHAMBER_INDEX_BATCH = env_int("CHAMBER_INDEX_BATCH", 10_000)

@@ -20,6 +20,11 @@ class WriterFailed(RuntimeError):
     whoever asked for the write must keep it to write again (the index queue keeps its rows)."""
 
 
+class SearchUnavailable(Exception):
+    """The engine cannot answer now (a shard server is down or unreachable): the page says
+    so with a 503, and the next request tries again. The message names what failed."""
+
+
 class Writes(Protocol):
     def write(
         self,
