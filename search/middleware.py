@@ -25,9 +25,7 @@ class SearchUnavailableMiddleware:
         if not isinstance(exception, SearchUnavailable):
             return None
         log.error("Search unavailable for %s: %s", request.path, exception)
-        wants_json = request.path.startswith("/api/") or "json" in request.headers.get(
-            "Accept", ""
-        )
+        wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
         if wants_json:
             response = HttpResponse(
                 '{"detail": "Search is unavailable for a moment; try again shortly."}',

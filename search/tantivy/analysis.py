@@ -18,23 +18,17 @@ time: Python never analyses a speech that is being indexed.
 from functools import cache
 
 import tantivy
-from whoosh.analysis import STOP_WORDS
 
-WORDS_PATTERN = r"\w+(\.?\w+)*"  # Whoosh's RegexTokenizer default: how queries are parsed
+from ..parsing import NGRAM_SIZES, dropped
+
 # Tantivy's default cut-off: a "word" this long is an accident (a URL, a table).
 LONGEST_WORD = 100
-NGRAM_SIZES = (3, 15)  # Whoosh's NGRAM field as Haystack makes it
-EDGE_NGRAM_SIZES = (2, 15)  # Whoosh's NGRAMWORDS field as Haystack makes it
 
 # Tokenizer names registered on every opened index.
 STEMMED = "chamber_stemmed"
 WORDS = "chamber_words"
 NGRAMS = "chamber_ngrams"
 RAW = "raw"  # Tantivy's own: the whole value as one term
-
-# Dropped from queries outside phrases, as Whoosh's StopFilter drops them (with minsize=2:
-# every word of one letter).
-QUERY_STOP_WORDS = frozenset(STOP_WORDS)
 
 
 def _words() -> tantivy.TextAnalyzerBuilder:
@@ -78,7 +72,7 @@ def query_terms(word: str) -> list[str]:
     """A query word (lower-cased, as the query parser cut it: "u.k" is one) as the index
     holds it: usually one term, several for a dotted word ("u", "k"), none for a stop word
     or a one-letter word, which a query drops as Whoosh does."""
-    if len(word) < 2 or word in QUERY_STOP_WORDS:
+    if dropped(word):
         return []
     return list(stemmed().analyze(word))
 
@@ -94,6 +88,6 @@ def text_stems(text: str) -> list[str]:
     return [
         stem
         for word in words().analyze(text)
-        if len(word) >= 2 and word not in QUERY_STOP_WORDS
+        if not dropped(word)
         for stem in stemmed().analyze(word)
     ]

@@ -3,10 +3,8 @@
 modules of this package. docs/search-engine.md ("Tantivy") says what differs and why.
 """
 
-import math
 import os
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,7 +24,7 @@ from haystack.utils.app_loading import haystack_get_model
 from tantivy import Occur
 from tantivy import Query as TQ
 
-from .. import highlighting
+from .. import highlighting, parsing
 from ..engines import WriterFailed, rebuilder
 from ..whoosh.lookups import SearchQuery
 from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
@@ -53,9 +51,6 @@ def _counting() -> ThreadPoolExecutor:
 
 
 SMALL_WRITE_HEAP = 50_000_000  # bytes: a sitting day's 500 speeches need far less
-# "More like this": the key terms searched for (Whoosh's default), from how many candidates.
-MLT_TERMS = 5
-MLT_CANDIDATE_TERMS = 20
 
 
 class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack is untyped
@@ -86,7 +81,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.layout = schema.build(fields)
         self.content_field_name = self.layout.content_field
-        self.parser = queries.parser(fields)
+        self.parser = parsing.parser(fields)
         self.opened = Opened(self.path, self.layout)
         self.opened.index()
         self.setup_complete = True
@@ -353,7 +348,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             ]
         )
         clauses = [(Occur.Must, like), (Occur.MustNot, myself)]
-        if additional_query_string and additional_query_string.strip() not in queries.MATCH_ALL:
+        if additional_query_string and additional_query_string.strip() not in parsing.MATCH_ALL:
             wanted = translator.parse(additional_query_string)
             if wanted is None:
                 return {**EMPTY, "results": []}
@@ -370,37 +365,12 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
         )
 
     def _key_terms(self, searcher: tantivy.Searcher, text: str) -> list[tuple[str, float]]:
-        """Whoosh's `key_terms_from_text` (Bo1, normalised), keeping words that some other
-        document has: a name or a slip found nowhere else would take a key term's place
-        and find nothing."""
         field = self.content_field_name
-        in_text = Counter(analysis.text_stems(text))
-        total = sum(in_text.values())
-        documents = searcher.num_docs
-        if not total or not documents:
-            return []
-
-        def bo1(weight: float, frequency: float) -> float:
-            f = frequency / documents
-            return weight * math.log2((1.0 + f) / f) + math.log2(1.0 + f)
-
-        scored = []
-        frequencies = {}
-        for word, weight in in_text.items():
-            frequency = searcher.doc_freq(field, word)
-            if frequency:
-                frequencies[word] = frequency
-                scored.append((bo1(weight, frequency), word))
-        if not scored:
-            return []
-        top = max(score for score, _ in scored)
-        norm = bo1(top, top) if top else 1.0
-        ranked = sorted(
-            ((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1])
+        return parsing.key_terms(
+            analysis.text_stems(text),
+            lambda word: int(searcher.doc_freq(field, word)),
+            searcher.num_docs,
         )
-        return [
-            (word, weight) for weight, word in ranked[:MLT_CANDIDATE_TERMS] if frequencies[word] > 1
-        ][:MLT_TERMS]
 
     def create_spelling_suggestion(self, query_string: str | None) -> str | None:
         """The query's words, each unknown one replaced by the closest indexed word, from

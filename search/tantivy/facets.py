@@ -2,10 +2,8 @@
 fast fields (never over a top-N sample): field facets as `terms` aggregations sized to
 hold every value, date facets as one `range` aggregation with a bucket per gap.
 
-Answers take Haystack's form and the Whoosh engine's types and order: (value, count) most
-first, then by value; values as Python (ints, floats, datetimes for dates, strings);
-date buckets as (start, end) with documents outside every bucket under None, placed by
-its count.
+Answers take Haystack's form and the Whoosh engine's types and order (`search.faceting`);
+values as Python (ints, floats, datetimes for dates, strings).
 """
 
 import datetime
@@ -14,8 +12,8 @@ from typing import Any
 
 import tantivy
 from haystack.exceptions import SearchBackendError
-from whoosh.support.relativedelta import relativedelta
 
+from ..faceting import date_buckets, date_counts, ranked
 from .schema import Layout
 
 # Buckets asked of a terms aggregation: more than any field has values, so counts are
@@ -53,10 +51,6 @@ def field_counts(
     return counts
 
 
-def ranked(values: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
-    return sorted(values, key=lambda item: (-item[1], item[0]))
-
-
 def _value(kind: str, bucket: dict[str, Any]) -> Any:
     key = bucket["key"]
     if kind == "integer":
@@ -80,21 +74,14 @@ def _datetime(key: Any) -> datetime.datetime:
 
 
 class DateFacet:
-    """One of Haystack's date facets: buckets from `start_date` in steps of `gap_amount`
-    `gap_by`s (the last a whole step, as Whoosh's `DateRangeFacet` makes them)."""
+    """One of Haystack's date facets, counted by one `range` aggregation."""
 
     def __init__(self, layout: Layout, name: str, options: dict[str, Any]):
         field = layout.fields.get(name)
         if field is None or field.kind != "date":
             raise SearchBackendError(f"No date field {name!r} to facet on.")
-        start, end = (_as_datetime(options[key]) for key in ("start_date", "end_date"))
-        gap = relativedelta(**{f"{options['gap_by']}s": options.get("gap_amount", 1)})
         self.name = name
-        self.buckets: list[tuple[datetime.datetime, datetime.datetime]] = []
-        low = start
-        while low < end:
-            self.buckets.append((low, low + gap))
-            low = low + gap
+        self.buckets = date_buckets(options)
 
     def aggregation(self) -> dict[str, Any]:
         ranges = [
@@ -110,26 +97,12 @@ class DateFacet:
             for number, bucket in enumerate(self.buckets)
             if str(number) in found
         ]
-        inside = [(bucket, count) for bucket, count in counted if count]
-        ordered = ranked(inside)
-        outside = total - sum(count for _, count in inside)
-        if outside:  # placed by its count, as the Whoosh engines do
-            place = next((i for i, (_, n) in enumerate(ordered) if n < outside), len(ordered))
-            ordered.insert(place, (None, outside))
-        return ordered
+        return date_counts(counted, total)
 
 
 def _nanoseconds(moment: datetime.datetime) -> float:
     since = moment.replace(tzinfo=datetime.UTC) - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
     return float((since // datetime.timedelta(microseconds=1)) * 1000)
-
-
-def _as_datetime(value: object) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, datetime.date):
-        return datetime.datetime(value.year, value.month, value.day)
-    raise ValueError(f"Not a date: {value!r}")
 
 
 def run(

@@ -1,11 +1,7 @@
 """Haystack's query strings as Tantivy queries.
 
-Haystack's query class writes Whoosh's query syntax (Chamber's Whoosh engine uses the same
-class, `search.whoosh.lookups.SearchQuery`), so the strings are parsed by Whoosh's own
-parser, over the Whoosh schema of the same fields (`search.whoosh.schema.build_schema`):
-every lookup, range, date and boolean is read exactly as the Whoosh engine reads it. Text
-fields are parsed with an analyser that only cuts and lower-cases words, and each node of
-the tree is then translated into a Tantivy query, its words analysed by Tantivy as the
+Haystack's query strings are parsed by Whoosh's own parser (`search.parsing`), and each node
+of the tree is then translated into a Tantivy query, its words analysed by Tantivy as the
 index analysed them (`analysis`).
 
 A node Whoosh would have dropped (a stop word outside a phrase, an autocomplete prefix of
@@ -21,21 +17,16 @@ from typing import Any
 
 import tantivy
 from haystack.exceptions import SearchBackendError
-from haystack.fields import SearchField
 from tantivy import Occur
 from tantivy import Query as TQ
 from whoosh import query as wq
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import NGRAM, NGRAMWORDS, TEXT, Schema
-from whoosh.qparser import FuzzyTermPlugin, QueryParser
 from whoosh.util.times import long_to_datetime
 
-from ..whoosh.schema import build_schema
+from ..parsing import EDGE_NGRAM_SIZES, MATCH_ALL, NGRAM_SIZES, QUERY_STOP_WORDS, unquoted
 from ..whoosh.spelling import edit_distance
 from . import analysis
 from .schema import Field, Layout, as_utc
 
-MATCH_ALL = ("*", "*:*")
 FIELD_TYPES = {
     "integer": tantivy.FieldType.Integer,
     "float": tantivy.FieldType.Float,
@@ -44,25 +35,10 @@ FIELD_TYPES = {
 ONE_SECOND = datetime.timedelta(seconds=1)
 
 
-def parser(search_fields: dict[str, SearchField]) -> QueryParser:
-    """Whoosh's parser over the fields' Whoosh schema, text fields only cut into words."""
-    content_field, schema = build_schema(search_fields)
-    cut = RegexTokenizer(analysis.WORDS_PATTERN) | LowercaseFilter()
-    fields = {
-        name: TEXT(analyzer=cut) if isinstance(field, (TEXT, NGRAM, NGRAMWORDS)) else field
-        for name, field in schema.items()
-    }
-    whoosh_parser = QueryParser(content_field, schema=Schema(**fields))
-    whoosh_parser.add_plugins([FuzzyTermPlugin])  # "word~2/3", as Haystack's fuzzy writes
-    return whoosh_parser
-
-
 class Translator:
     """Whoosh query trees into Tantivy queries, for one index and its current searcher."""
 
-    def __init__(
-        self, layout: Layout, whoosh_parser: QueryParser, searcher: tantivy.Searcher
-    ) -> None:
+    def __init__(self, layout: Layout, whoosh_parser: Any, searcher: tantivy.Searcher) -> None:
         self.layout, self.parser, self.searcher = layout, whoosh_parser, searcher
         self.schema = layout.schema
 
@@ -161,7 +137,7 @@ class Translator:
         if kind == "text":
             return self._words(field, analysis.query_terms(str(text)))
         if kind == "edge_ngram":
-            low, high = analysis.EDGE_NGRAM_SIZES
+            low, high = EDGE_NGRAM_SIZES
             word = str(text)
             return (
                 None
@@ -197,7 +173,7 @@ class Translator:
         return TQ.term_set_query(self.schema, name, terms)
 
     def _ngram(self, field: Field, word: str) -> TQ | None:
-        low, high = analysis.NGRAM_SIZES
+        low, high = NGRAM_SIZES
         word = word.lower()
         if len(word) < low:
             return None
@@ -228,7 +204,7 @@ class Translator:
         (Whoosh's index has none)."""
         terms = [term for term, _ in self.searcher.terms_with_prefix(field.name, prefix)]
         if field.kind == "text":
-            terms = [t for t in terms if len(t) >= 2 and t not in analysis.QUERY_STOP_WORDS]
+            terms = [t for t in terms if len(t) >= 2 and t not in QUERY_STOP_WORDS]
         return terms
 
     def _prefixed(self, field: Field, prefix: str) -> list[str]:
@@ -270,7 +246,7 @@ class Translator:
 
     def _term_range(self, node: wq.TermRange, field: Field) -> TQ:
         """A range of words, compared as Whoosh compares its terms (as text)."""
-        low, high = (_unquoted(bound) for bound in (node.start, node.end))
+        low, high = (unquoted(bound) for bound in (node.start, node.end))
         if field.kind in ("text", "edge_ngram"):
             low, high = (bound.lower() if bound else bound for bound in (low, high))
 
@@ -328,13 +304,3 @@ class Translator:
             include_lower=low is None or not low_excluded,
             include_upper=high is None or not high_excluded,
         )
-
-
-def _unquoted(bound: str | None) -> str | None:
-    """A range bound as written (Haystack quotes them: `name:["delta" TO "india"]`)."""
-    if bound is None:
-        return None
-    bound = str(bound)
-    if len(bound) >= 2 and bound[0] == bound[-1] == '"':
-        return bound[1:-1]
-    return bound or None
