@@ -24,6 +24,10 @@ def tantivy() -> bool:
     return bool(settings.SEARCH_ENGINE == "tantivy")
 
 
+def xapian_engine() -> bool:
+    return bool(settings.SEARCH_ENGINE == "xapian")
+
+
 def whoosh_only(reason: str) -> Any:
     """Skip a test of Whoosh's internals when the engine is another."""
     return unittest.skipIf(
@@ -41,15 +45,29 @@ class _TantivyWriter:
         self.writer.wait_merging_threads()  # lets the lock go
 
 
+class _XapianWriter:
+    """The first shard's own lock, held as another machine's writer would hold it."""
+
+    def __init__(self, shard: Any):
+        self.database = shard.open_writable()
+
+    def cancel(self) -> None:
+        self.database.close()
+
+
 def another_writer() -> Writer:
     """A writer holding the index's write lock, as another process's would; `cancel()`
     lets it go."""
     if tantivy():
         return _TantivyWriter(backend().opened.index())
+    if xapian_engine():
+        return _XapianWriter(backend().shards.shards[0])
     return backend().index.writer()
 
 
 def document_count() -> int:
+    if xapian_engine():
+        return int(backend().document_count())
     if tantivy():
         return int(backend().opened.searcher().num_docs)
     return int(backend().searcher().doc_count())

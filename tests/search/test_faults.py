@@ -19,14 +19,19 @@ import time
 from pathlib import Path
 
 import psycopg
+import xapian
 from django.conf import settings
 from django.test import SimpleTestCase
 from psycopg.conninfo import make_conninfo
 
-from search.tantivy.writing import LOCK_FILE
+from search.tantivy.writing import LOCK_FILE as TANTIVY_LOCK
 from search.whoosh.writers import HOLDER_FILE, read_holder
+from search.xapian.shards import LOCAL_DATABASE
+from search.xapian.shards import LOCK_FILE as XAPIAN_LOCK
 
 SPEECHES_PER_FILE = 250
+# Each engine's write lock in the index folder (an flock).
+LOCK_FILES = {"whoosh": "MAIN_WRITELOCK", "tantivy": TANTIVY_LOCK, "xapian": XAPIAN_LOCK}
 WORDS = [
     "housing",
     "schools",
@@ -93,7 +98,8 @@ class Site:
         else:
             url = f"sqlite:///{folder / 'chamber.sqlite3'}"
         self.env = {
-            **os.environ,
+            # An index of the site's own, in its folder: not the suite's Xapian shards.
+            **{key: value for key, value in os.environ.items() if key != "XAPIAN_SHARDS"},
             "DATABASE_URL": url,
             "SEARCH_ENGINE": self.engine,
             "SEARCH_PATH": str(self.index),
@@ -152,7 +158,7 @@ class Site:
     # -- What the running process is doing, seen from outside ---------------------------
 
     def index_locked(self) -> bool:
-        path = self.index / ("MAIN_WRITELOCK" if self.engine == "whoosh" else LOCK_FILE)
+        path = self.index / LOCK_FILES[self.engine]
         if not path.exists():
             return False
         with open(path, "a") as lock:
@@ -164,6 +170,11 @@ class Site:
             return False
 
     def index_commits(self) -> int:
+        if self.engine == "xapian":  # the local database's revision: one more each commit
+            try:
+                return int(xapian.Database(str(self.index / LOCAL_DATABASE)).get_revision())
+            except xapian.Error:
+                return -1
         if self.engine == "tantivy":  # each commit's opstamp is higher; 0 before the first
             try:
                 meta = json.loads((self.index / "meta.json").read_text())

@@ -1,0 +1,343 @@
+"""What the Xapian engine (search.xapian) does that the parity tests cannot show: facets and
+totals count every match (xapian-haystack's spies saw the first thousand), a page sorted by
+date has the same facets as an unsorted one, each debate lives on one shard and follows its
+date, a writer waits for a shard's lock and then says so, words are cut as TermGenerator
+cuts them, a site switched to Xapian by SEARCH_ENGINE rebuilds and finds its debates, and a
+load killed mid-write on Xapian loses nothing. Each runs on Xapian shards of its own (two
+local databases), whatever engine the suite runs with; tests/search/test_shard_servers.py
+runs shards behind real `xapian-tcpsrv` servers."""
+
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from collections import Counter
+
+import xapian
+from django.conf import settings
+from django.test import SimpleTestCase, TestCase
+from haystack import connections
+from haystack.query import SearchQuerySet
+from haystack.utils.loading import UnifiedIndex
+
+from debates.models import Debate, Speech
+from search.engines import IndexBusy, SearchUnavailable
+from search.search_indexes import SpeechIndex
+from search.xapian import analysis
+from tests.factories import make_debate, make_member, make_speech
+from tests.search.test_faults import KilledLoadTests
+
+ALIAS = "xapian-only"
+
+
+class XapianTestCase(TestCase):
+    """A connection of its own to two local Xapian shards in a temporary folder, with the
+    site's speech index; `index()` writes every speech to it."""
+
+    shard_names = ("0", "1")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.folder = tempfile.mkdtemp(prefix="chamber-xapian-")
+        cls.shard_folders = [os.path.join(cls.folder, name) for name in cls.shard_names]
+        connections.connections_info[ALIAS] = {
+            "ENGINE": "search.xapian.Engine",
+            "PATH": cls.folder,
+            "SHARDS": cls.shard_folders,
+            "LOCK_TIMEOUT": 5,
+        }
+        unified = UnifiedIndex()
+        unified.build(indexes=[SpeechIndex()])
+        connections.reload(ALIAS)._index = unified
+
+    @classmethod
+    def tearDownClass(cls):
+        connections[ALIAS].get_backend().shards.forget()
+        del connections.connections_info[ALIAS]
+        connections.thread_local.connections.pop(ALIAS, None)
+        shutil.rmtree(cls.folder, ignore_errors=True)
+        super().tearDownClass()
+
+    def setUp(self):
+        self.backend = connections[ALIAS].get_backend()
+        self.backend.clear()
+
+    def index(self, speeches: list[Speech] | None = None) -> int:
+        speeches = list(SpeechIndex().index_queryset()) if speeches is None else speeches
+        return self.backend.write(SpeechIndex(), lambda: (speeches, ()), expected=len(speeches))
+
+    def sqs(self) -> SearchQuerySet:
+        return SearchQuerySet(using=ALIAS)
+
+    def found(self, query: str) -> set[int]:
+        return {int(result.pk) for result in self.sqs().auto_query(query)}
+
+    def on_shards(self, speech: Speech) -> list[bool]:
+        """Whether each shard holds the speech's document, read by Xapian itself."""
+        term = f"Qdebates.speech.{speech.pk}"
+        return [xapian.Database(folder).term_exists(term) for folder in self.shard_folders]
+
+
+def speeches_in_memory(count: int, *, days: int = 7) -> list[Speech]:
+    """Unsaved speeches (nothing but the index reads them), spread over `days` debates of
+    three years."""
+    debates = [
+        Debate(
+            pk=n + 1,
+            title=f"Debate {n}",
+            date=datetime.date(2001 + n % 3, 1 + n, 1 + n),
+            house="commons",
+            kind="debate",
+        )
+        for n in range(days)
+    ]
+    return [
+        Speech(
+            pk=n,
+            position=n,
+            text="Housing benefit." if n % 4 else "Housing and schools.",
+            debate=debates[n % days],
+            speaker_name=f"Speaker {n % 5}",
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+class FacetTests(XapianTestCase):
+    COUNT = 2_500  # more than the 1,000 matches xapian-haystack's spies looked at
+
+    def test_facets_and_totals_count_every_match(self):
+        speeches = speeches_in_memory(self.COUNT)
+        self.index(speeches)
+        results = self.sqs().auto_query("housing").facet("debate").facet("year")
+        counts = results.facet_counts()["fields"]
+        self.assertEqual(results.count(), self.COUNT)
+        self.assertEqual(dict(counts["debate"]), dict(Counter(str(s.debate.pk) for s in speeches)))
+        self.assertEqual(
+            dict(counts["year"]), dict(Counter(str(s.debate.date.year) for s in speeches))
+        )
+        schools = self.sqs().auto_query("schools").facet("year")
+        self.assertEqual(schools.count(), self.COUNT // 4)
+        self.assertEqual(sum(n for _, n in schools.facet_counts()["fields"]["year"]), 625)
+
+    def test_sorted_by_date_the_facets_are_the_unsorted_ones(self):
+        speeches = speeches_in_memory(self.COUNT)
+        by_pk = {speech.pk: speech.debate.date for speech in speeches}
+        self.index(speeches)
+        unsorted = self.sqs().auto_query("housing").facet("debate")
+        newest = unsorted.order_by("-date")
+        self.assertEqual(newest.facet_counts(), unsorted.facet_counts())
+        self.assertEqual(newest.count(), self.COUNT)
+        dates = [by_pk[int(r.pk)] for r in newest[:40]]
+        self.assertEqual(dates, sorted(dates, reverse=True))
+        self.assertEqual(dates[0], max(s.debate.date for s in speeches))
+        oldest = [by_pk[int(r.pk)] for r in unsorted.order_by("date")[2480:2500]]
+        self.assertEqual(oldest, sorted(oldest))
+        self.assertEqual(oldest[-1], max(s.debate.date for s in speeches))
+
+    def test_date_facets_put_every_match_in_its_bucket(self):
+        speeches = speeches_in_memory(self.COUNT)
+        self.index(speeches)
+        counts = (
+            self.sqs()
+            .auto_query("housing")
+            .date_facet(
+                "date",
+                start_date=datetime.date(2001, 1, 1),
+                end_date=datetime.date(2004, 1, 1),
+                gap_by="year",
+            )
+            .facet_counts()["dates"]["date"]
+        )
+        by_year = Counter(s.debate.date.year for s in speeches)
+        self.assertEqual(
+            sorted((bucket[0].year, n) for bucket, n in counts), sorted(by_year.items())
+        )
+
+    def test_pages_further_down_are_read(self):
+        """MSet.fetch() crashes Xapian 1.4.26's bindings on a page past the first: pages
+        further down are read document by document."""
+        self.index(speeches_in_memory(60))
+        pages = [
+            self.sqs().auto_query("housing").order_by("-date")[n : n + 20] for n in (0, 20, 40)
+        ]
+        seen = [int(r.pk) for page in pages for r in page]
+        self.assertEqual(sorted(seen), list(range(1, 61)))
+
+
+class ShardTests(XapianTestCase):
+    def test_a_debate_lives_on_one_shard_chosen_by_its_date(self):
+        first = make_debate(date=datetime.date(2024, 3, 26))
+        second = make_debate(date=datetime.date(2024, 3, 27))  # the next day: the other shard
+        speeches = [make_speech(debate=d) for d in (first, first, first, second, second)]
+        self.index()
+        homes = {s.pk: self.on_shards(s) for s in speeches}
+        self.assertEqual(len({tuple(homes[s.pk]) for s in speeches[:3]}), 1)
+        self.assertNotEqual(homes[speeches[0].pk], homes[speeches[3].pk])
+        for where in homes.values():
+            self.assertEqual(sum(where), 1)
+        self.assertEqual(self.backend.document_count(), 5)
+
+    def test_a_debate_whose_date_changes_moves_and_a_deleted_speech_goes(self):
+        debate = make_debate(date=datetime.date(2024, 3, 26))
+        moved, deleted = make_speech(debate=debate), make_speech(debate=debate)
+        self.index()
+        before = self.on_shards(moved)
+        Debate.objects.filter(pk=debate.pk).update(date=datetime.date(2024, 3, 27))
+        self.index([Speech.objects.get(pk=moved.pk)])
+        after = self.on_shards(moved)
+        self.assertEqual(after, [not here for here in before])  # on the other shard only
+        self.assertEqual(len(self.sqs().all()), 2)
+        self.backend.remove(deleted)
+        self.assertEqual(self.on_shards(deleted), [False, False])
+        self.assertEqual({int(r.pk) for r in self.sqs().all()}, {moved.pk})
+
+    def test_rebuild_replaces_every_shard(self):
+        make_speech(debate=make_debate(), text="Old words.")
+        self.index()
+        Speech.objects.all().delete()
+        kept = [make_speech(debate=make_debate(date=datetime.date(2020, 1, d))) for d in (1, 2)]
+        index = SpeechIndex()
+        written = self.backend.rebuild(index.full_prepare(s) for s in index.index_queryset())
+        self.assertEqual(written, 2)
+        self.assertEqual({int(r.pk) for r in self.sqs().all()}, {s.pk for s in kept})
+        self.assertEqual(
+            sorted(xapian.Database(f).get_doccount() for f in self.shard_folders), [1, 1]
+        )
+
+    def test_a_write_waits_for_a_shards_lock_then_says_which(self):
+        make_speech(debate=make_debate(), text="Queued.")
+        other = xapian.WritableDatabase(self.shard_folders[1], xapian.DB_CREATE_OR_OPEN)
+        read = []
+        started = time.monotonic()
+        with self.assertRaises(IndexBusy) as busy:
+            self.backend.write(SpeechIndex(), lambda: read.append(1) or ([], ()), wait=0.3)
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+        self.assertEqual(read, [])
+        self.assertIn(self.shard_folders[1], str(busy.exception))
+        self.assertIn("nothing was written", str(busy.exception))
+        threading.Timer(0.5, other.close).start()
+        self.assertEqual(self.index(), 1)  # waits for the lock (LOCK_TIMEOUT 5 s), then writes
+        self.assertEqual(self.found("queued"), set(Speech.objects.values_list("id", flat=True)))
+
+    def test_an_unreachable_shard_is_a_503_page_not_a_500(self):
+        make_speech(debate=make_debate(), text="Lighthouses.")
+        info = connections.connections_info["default"]
+        saved = dict(info)
+        info.update(ENGINE="search.xapian.Engine", SHARDS=["127.0.0.1:9"])  # discard: closed
+        connections.reload("default")
+        try:
+            with self.assertRaises(SearchUnavailable):
+                SearchQuerySet().auto_query("lighthouses").count()
+            with self.assertLogs("search.unavailable", "ERROR"):
+                response = self.client.get("/search/", {"q": "lighthouses"})
+        finally:
+            info.clear()
+            info.update(saved)
+            connections.reload("default")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response["Retry-After"], "30")
+        self.assertContains(response, "Search is unavailable for a moment", status_code=503)
+        self.assertContains(response, "debates by date", status_code=503)
+
+
+class AnalysisTests(XapianTestCase):
+    def test_words_are_cut_as_termgenerator_cuts_them(self):
+        self.assertEqual(
+            analysis.stems("The hon. Member for the U.K. spoke 1.5 times; don't"),
+            ["the", "hon", "member", "for", "the", "uk", "spoke", "1.5", "time", "don't"],
+        )
+        self.assertEqual(analysis.query_terms("u.k"), ["uk"])  # as the parser cuts "U.K."
+        self.assertEqual(analysis.query_terms("the"), [])
+
+    def test_acronyms_decimals_and_the_hon_member_are_found(self):
+        debate = make_debate()
+        dotted = make_speech(debate=debate, text="The U.K. economy grew 1.5 per cent.")
+        member = make_speech(debate=debate, text="I thank the hon. Member for Aytown.")
+        apart = make_speech(debate=debate, text="Member states, hon. friends. 5 of 1.")
+        self.index()
+        self.assertEqual(self.found("U.K."), {dotted.id})
+        self.assertEqual(self.found("1.5"), {dotted.id})
+        self.assertEqual(self.found('"the hon. Member"'), {member.id})
+        self.assertEqual(self.found("hon. Member"), {member.id, apart.id})
+
+    def test_a_phrase_keeps_its_stop_words(self):
+        debate = make_debate()
+        the = make_speech(debate=debate, text="The government said no.")
+        a = make_speech(debate=debate, text="A government of all the talents.")
+        neither = make_speech(debate=debate, text="Government, the word.")
+        self.index()
+        self.assertEqual(self.found('"the government"'), {the.id})
+        self.assertEqual(self.found('"a government"'), {a.id})
+        self.assertEqual(self.found("the government"), {the.id, a.id, neither.id})
+
+    def test_facets_count_members_whole(self):
+        ada = make_member(name="Ada Lovelace", party="Labour")
+        debate = make_debate()
+        make_speech(debate=debate, member=ada, text="Engines.")
+        make_speech(debate=debate, speaker_name="A Voice", text="Engines!")
+        self.index()
+        counts = self.sqs().auto_query("engines").facet("party").facet_counts()["fields"]
+        self.assertEqual(counts["party"], [("Labour", 1)])
+
+
+class SwitchingTests(SimpleTestCase):
+    def test_search_engine_xapian_rebuilds_and_finds_the_seed_debates(self):
+        folder = tempfile.mkdtemp(prefix="chamber-switch-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "XAPIAN_SHARDS"},
+            "DATABASE_URL": f"sqlite:///{folder}/chamber.sqlite3",
+            "SEARCH_ENGINE": "xapian",
+            "SEARCH_PATH": f"{folder}/index",
+        }
+
+        def manage(*args: str) -> str:
+            done = subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            return done.stdout
+
+        manage("migrate", "--noinput", "-v0")
+        manage("load_transcripts", "fixtures/seeds")
+        manage("rebuild_index", "--noinput")
+        self.assertTrue(os.path.exists(f"{folder}/index/database/iamglass"))
+        found = manage(
+            "shell",
+            "--no-imports",
+            "-c",
+            "from haystack import connections; from haystack.query import SearchQuerySet;"
+            "from debates.models import Speech;"
+            "print(type(connections['default'].get_backend()).__name__);"
+            "print(SearchQuerySet().auto_query('Palestinians').count(),"
+            " Speech.objects.filter(text__icontains='Palestinian').count());"
+            "print(SearchQuerySet().all().count(), Speech.objects.count())",
+        ).split("\n")
+        self.assertEqual(found[0], "XapianSearchBackend")
+        searched, in_database = found[1].split()
+        self.assertGreater(int(searched), 0)
+        self.assertEqual(searched, in_database)
+        indexed, speeches = found[2].split()
+        self.assertEqual(indexed, speeches)
+        self.assertIn("The search index matches the database.", manage("check_index"))
+
+
+@unittest.skipIf(
+    settings.SEARCH_ENGINE == "xapian", "test_faults runs on Xapian already (SEARCH_ENGINE)"
+)
+class XapianKilledLoadTests(KilledLoadTests):
+    """SIGKILL in the middle of loads that write to a Xapian index: nothing is lost."""
+
+    engine = "xapian"
