@@ -129,28 +129,28 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                 Warning,
                 stacklevel=2,
             )
-        try:
-            results = self._search(
-                query_string,
-                sort_by=sort_by,
-                start_offset=start_offset,
-                end_offset=end_offset,
-                facets=list(facets or ()),
-                date_facets=date_facets or {},
-                narrow_queries=narrow_queries,
-                models=models,
-                limit_to_registered_models=limit_to_registered_models,
-                result_class=result_class,
-            )
-        except xapian.DatabaseModifiedError:  # a local database rewritten under the search
-            self.shards.forget()
-            return self.search(
-                query_string, sort_by, start_offset, end_offset, fields, highlight, facets,
-                date_facets, query_facets, narrow_queries, spelling_query, models,
-                limit_to_registered_models, result_class, **kwargs,
-            )  # fmt: skip
-        except (xapian.NetworkError, xapian.DatabaseError) as error:
-            raise self.shards.unavailable(error) from error
+        for attempt in (1, 2):
+            try:
+                results = self._search(
+                    query_string,
+                    sort_by=sort_by,
+                    start_offset=start_offset,
+                    end_offset=end_offset,
+                    facets=list(facets or ()),
+                    date_facets=date_facets or {},
+                    narrow_queries=narrow_queries,
+                    models=models,
+                    limit_to_registered_models=limit_to_registered_models,
+                    result_class=result_class,
+                )
+                break
+            except xapian.DatabaseModifiedError as error:
+                # A local database changed more than once under the search: read it again.
+                self.shards.forget()
+                if attempt == 2:
+                    raise self.shards.unavailable(error) from error
+            except (xapian.NetworkError, xapian.DatabaseError) as error:
+                raise self.shards.unavailable(error) from error
         if highlight:
             highlighting.highlight(
                 results["results"],
@@ -196,10 +196,8 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
             counts: dict[str, Any] = {"fields": {}, "dates": {}, "queries": {}}
             counts["fields"] = facets_module.field_counts(self.layout, spies, facets)
             for name, options in date_facets.items():
-                slot = self.layout.fields[name].slot
-                counts["dates"][name] = facets_module.date_facet(
-                    spies[slot], options, found["hits"]
-                )
+                spy = spies[self.layout.fields[name].slot or 0]  # a date field has a slot
+                counts["dates"][name] = facets_module.date_facet(spy, options, found["hits"])
             found["facets"] = counts
         return found
 

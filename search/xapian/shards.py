@@ -22,6 +22,7 @@ replaces, so twice is the same as once).
 """
 
 import contextlib
+import datetime
 import fcntl
 import os
 import threading
@@ -101,7 +102,7 @@ class Route:
         if self.count == 1:
             return 0
         value = prepared.get(self.field)
-        if hasattr(value, "year"):
+        if isinstance(value, datetime.date):
             return wall_time(value).toordinal() % self.count
         return zlib.crc32(identifier.encode()) % self.count
 

@@ -40,6 +40,8 @@ class XapianTestCase(TestCase):
     site's speech index; `index()` writes every speech to it."""
 
     shard_names = ("0", "1")
+    folder: str
+    shard_folders: list[str]
 
     @classmethod
     def setUpClass(cls):
