@@ -89,10 +89,11 @@ class ShardServer:
     def start(self, timeout: float = 10.0) -> bool:
         """Start the server unless it runs already; return whether it was started.
 
-        Creates an empty database first if the folder has none (tcpsrv opens the database
-        read-only on each connection, so a reader would fail on a missing one), then waits
-        until the server answers a Xapian connection. Raises ShardServerError if the port
-        is taken, the server dies, or it does not answer within `timeout` seconds."""
+        Creates an empty database first if the folder has none (`--writable` tcpsrv 1.4.22
+        would create it too, but a failure here, such as a folder it may not write, reads
+        better than a server dead on "DatabaseCreateError" in its log), then waits until
+        the server answers a Xapian connection. Raises ShardServerError if the port is
+        taken, the server dies, or it does not answer within `timeout` seconds."""
         if self.alive():
             return False
         self.pidfile.unlink(missing_ok=True)
