@@ -52,7 +52,9 @@ class ShardServer:
     idle_timeout: int | None = None
     program: str = PROGRAM
     # The server this object started: kept to reap it (no zombie) when it stops.
-    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    _process: subprocess.Popen[bytes] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()
