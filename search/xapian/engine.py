@@ -419,8 +419,11 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
         with self.shards.writers(self.lock_timeout if wait is None else wait) as writers:
             objects, removed = read()
             removed = list(removed)
+            # A shard with no documents has none to delete (a first load: half the round
+            # trips to remote shards).
+            holding = [writer for writer in writers if writer.get_doccount()]
             for identifier in removed:
-                for writer in writers:
+                for writer in holding:
                     writer.delete_document(id_field.term(identifier))
             added = 0
 
@@ -433,10 +436,9 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                         continue
                     document, term = schema.document(self.layout, values)
                     home = self.shards.route.shard_of(values, term)
-                    for number, writer in enumerate(writers):
-                        if number == home:
-                            writer.replace_document(term, document)
-                        else:  # a document whose date moved it
+                    writers[home].replace_document(term, document)
+                    for writer in holding:
+                        if writer is not writers[home]:  # a document whose date moved it
                             writer.delete_document(term)
                     added += 1
                     yield force_str(values.get(self.content_field) or "")
