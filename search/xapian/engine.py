@@ -45,7 +45,7 @@ from ..whoosh.spelling import FILENAME as VOCABULARY_FILE
 from ..whoosh.spelling import Vocabulary, count_words
 from . import analysis, queries, schema
 from . import facets as facets_module
-from .shards import Shards, parse
+from .shards import Feed, Shards, parse
 
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 Q = xapian.Query
@@ -421,30 +421,34 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
             removed = list(removed)
             # A shard with no documents has none to delete (a first load: half the round
             # trips to remote shards).
-            holding = [writer for writer in writers if writer.get_doccount()]
-            for identifier in removed:
-                for writer in holding:
-                    writer.delete_document(id_field.term(identifier))
+            holding = [n for n, writer in enumerate(writers) if writer.get_doccount()]
+            feed = Feed(writers)
             added = 0
 
             def add_each() -> Iterator[str]:
                 """Each document to its shard, then its text to the vocabulary."""
                 nonlocal added
+                for identifier in removed:
+                    for number in holding:
+                        feed.put(number, "delete_document", id_field.term(identifier))
                 for obj in objects:
                     values = self._prepared(index, obj)
                     if values is None:
                         continue
                     document, term = schema.document(self.layout, values)
                     home = self.shards.route.shard_of(values, term)
-                    writers[home].replace_document(term, document)
-                    for writer in holding:
-                        if writer is not writers[home]:  # a document whose date moved it
-                            writer.delete_document(term)
+                    feed.put(home, "replace_document", term, document)
+                    for number in holding:
+                        if number != home:  # a document whose date moved it
+                            feed.put(number, "delete_document", term)
                     added += 1
                     yield force_str(values.get(self.content_field) or "")
 
-            # Before the commit: the vocabulary is never behind the index.
-            self.vocabulary.record(add_each())
+            try:
+                # Before the commit: the vocabulary is never behind the index.
+                self.vocabulary.record(add_each())
+            finally:
+                feed.close()  # every shard's part done (or its error raised)
         return added + len(removed)
 
     def rebuild(self, documents: Iterable[dict[str, Any]], *, wait: float | None = None) -> int:
@@ -458,17 +462,21 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
         with self.shards.writers(self.lock_timeout if wait is None else wait) as writers:
             for writer in writers:
                 _empty(writer)
+            feed = Feed(writers)
 
             def add_each() -> Iterator[str]:
                 nonlocal added
                 for values in documents:
                     document, term = schema.document(self.layout, values)
-                    writers[self.shards.route.shard_of(values, term)].add_document(document)
+                    feed.put(self.shards.route.shard_of(values, term), "add_document", document)
                     added += 1
                     yield force_str(values.get(self.content_field) or "")
 
-            # Before the commit: the vocabulary is never behind the index.
-            self.vocabulary.add(count_words(add_each()), afresh=True)
+            try:
+                # Before the commit: the vocabulary is never behind the index.
+                self.vocabulary.add(count_words(add_each()), afresh=True)
+            finally:
+                feed.close()
         return added
 
     def _prepared(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:

@@ -39,6 +39,7 @@ SEPARATOR = "\x1f"  # between a multi-valued field's values in its slot
 DATE_FORMAT = "%Y%m%d%H%M%S%f"
 _WORDS = re.compile(r"\w+")
 SLOTTED = frozenset({"exact", "keyword", "integer", "float", "boolean", "date"})
+RESERVED = frozenset({ID, DJANGO_CT, DJANGO_ID})
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,11 @@ def build(search_fields: dict[str, SearchField]) -> Layout:
     slot = 0
     for name in sorted(kinds):
         kind, boost = kinds[name]
-        slotted = kind in SLOTTED or (kind == "text" and name != content_field)
+        # Haystack's own fields (identifier, model, primary key) are looked up, never
+        # counted or sorted by: terms only (each value slot costs every write).
+        slotted = name not in RESERVED and (
+            kind in SLOTTED or (kind == "text" and name != content_field)
+        )
         fields[name] = Field(
             name, kind, _prefix(name, content_field), slot if slotted else None, boost
         )
@@ -160,7 +165,8 @@ def _add(doc: xapian.Document, field: Field, value: Any) -> None:
         text = force_str(value)
         if text:  # no value: counted in no facet, as in the Whoosh engine
             doc.add_boolean_term(field.term(text))
-            doc.add_value(field.slot, text)
+            if field.slot is not None:
+                doc.add_value(field.slot, text)
     elif kind == "keyword":  # each value a term; "a,b" is two, as Whoosh's KEYWORD splits
         items = value if isinstance(value, (list, tuple, set)) else [value]
         terms = sorted(set(_split_commas(items)))

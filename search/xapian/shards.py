@@ -25,6 +25,7 @@ import contextlib
 import datetime
 import fcntl
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -250,3 +251,54 @@ class Shards:
                 raise WriterFailed(
                     f"The search index's {shard.describe()} cannot be written: {error.get_msg()}"
                 ) from error
+
+
+class Feed:
+    """A thread for each shard's writer, doing what it is handed in order: shards index side
+    by side (a remote shard in its server's process, a local one with the GIL let go, as
+    Xapian's bindings do), while this thread prepares the next documents. Used inside
+    `Shards.writers`; `close()` waits for every thread and raises the first error one met."""
+
+    DEPTH = 512  # documents waiting per shard: enough to keep a shard busy, bounded memory
+
+    def __init__(self, writers: list[xapian.WritableDatabase]):
+        self.errors: list[BaseException] = []
+        self.queues: list[queue.Queue[tuple[str, tuple[Any, ...]] | None]] = [
+            queue.Queue(self.DEPTH) for _ in writers
+        ]
+        self.threads = [
+            threading.Thread(
+                target=self._work, args=(writer, line), name=f"xapian-shard-{n}", daemon=True
+            )
+            for n, (writer, line) in enumerate(zip(writers, self.queues, strict=True))
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def put(self, shard: int, method: str, *args: Any) -> None:
+        """Call `method(*args)` on shard `shard`'s writer, in its thread."""
+        if self.errors:
+            raise self.errors[0]
+        self.queues[shard].put((method, args))
+
+    def close(self) -> None:
+        for line in self.queues:
+            line.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def _work(
+        self,
+        writer: xapian.WritableDatabase,
+        line: "queue.Queue[tuple[str, tuple[Any, ...]] | None]",
+    ) -> None:
+        while (item := line.get()) is not None:
+            if self.errors:
+                continue  # another shard failed: the write will be cancelled; keep draining
+            method, args = item
+            try:
+                getattr(writer, method)(*args)
+            except BaseException as error:  # handed to the writing thread, raised there
+                self.errors.append(error)
