@@ -57,9 +57,7 @@ class XapianTestCase(TestCase):
         super().setUpClass()
         cls.folder = tempfile.mkdtemp(prefix="chamber-xapian-")
         if cls.remote:
-            servers = Shards(2).start()
-            cls.addClassCleanup(servers.stop)
-            cls.shard_addresses = servers.addresses
+            cls.shard_addresses = cls.addresses()
         else:
             cls.shard_addresses = [os.path.join(cls.folder, name) for name in ("0", "1")]
         connections.connections_info[ALIAS] = {
@@ -79,6 +77,13 @@ class XapianTestCase(TestCase):
         connections.thread_local.connections.pop(ALIAS, None)
         shutil.rmtree(cls.folder, ignore_errors=True)
         super().tearDownClass()
+
+    @classmethod
+    def addresses(cls) -> list[str]:
+        """Two real shard servers for the class (stopped after it)."""
+        servers = Shards(2).start()
+        cls.addClassCleanup(servers.stop)
+        return servers.addresses
 
     def setUp(self):
         self.backend = connections[ALIAS].get_backend()
@@ -451,3 +456,30 @@ class ShardDownTests(TestCase):
         out = io.StringIO()
         call_command("check_index", stdout=out)
         self.assertIn("The search index matches the database.", out.getvalue())
+
+
+class IdleConnectionTests(XapianTestCase):
+    """`xapian-tcpsrv` drops a connection idle for longer than its idle timeout (60 s by
+    default): the next search connects again instead of failing."""
+
+    remote = True
+    idle_timeout_ms = 500
+    servers: Shards
+
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = Shards(2, idle_timeout=cls.idle_timeout_ms).start()
+        cls.addClassCleanup(cls.servers.stop)
+        super().setUpClass()
+
+    @classmethod
+    def addresses(cls) -> list[str]:
+        return cls.servers.addresses
+
+    def test_a_connection_dropped_while_idle_is_made_again(self):
+        speech = make_speech(debate=make_debate(), text="Lighthouses.")
+        self.index()
+        self.assertEqual(self.found("lighthouses"), {speech.id})
+        time.sleep(self.idle_timeout_ms / 1000 * 3)  # the servers have hung up
+        self.assertEqual(self.found("lighthouses"), {speech.id})
+        self.assertEqual(self.backend.document_count(), 1)
