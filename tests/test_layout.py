@@ -111,8 +111,11 @@ class LayoutTests(SimpleTestCase):
         self.assertEqual(imports_of("debates.charts"), set(), "charts are pure")
 
     def test_the_api_sits_above_the_record_and_search_and_nothing_imports_it(self):
+        # search.engines and search.middleware: a search engine that cannot answer is a 503
+        # in the API's error shape (api/errors.py).
         self.assertImportsOnly("api", ("debates.choices", "debates.models", "debates.citations",
-                                       "search.forms", "search.views"))  # fmt: skip
+                                       "search.forms", "search.views", "search.engines",
+                                       "search.middleware"))  # fmt: skip
         for package in ("config", "debates", "search"):
             for module in modules_under(package):
                 with self.subTest(module=module):
