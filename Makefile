@@ -73,9 +73,10 @@ test-postgres:
 # The search tests on one engine: `make test-search SEARCH_ENGINE=tantivy` (`make test` runs
 # everything on the default engine, Whoosh).
 # `make test-search SEARCH_ENGINE=xapian XAPIAN_SHARDS=127.0.0.1:33401,127.0.0.1:33402` runs them
-# on Xapian shards started by `make shards`.
+# on Xapian shards started by `make shards`. Tests that make their own index of a named
+# engine (tag own-engine: parity, each engine's own tests) ran in `make test` already.
 test-search: install geo xapian
-	SEARCH_ENGINE=$(SEARCH_ENGINE) $(BIN)/python manage.py test tests.search --noinput --parallel 1
+	SEARCH_ENGINE=$(SEARCH_ENGINE) $(BIN)/python manage.py test tests.search --noinput --parallel 1 --exclude-tag=own-engine
 
 # Start $(SHARDS) Xapian shard servers on ports $(SHARDS_PORT) and up, their databases in
 # $(SHARDS_FOLDER)/shard-N (harmless if they run already); it prints the XAPIAN_SHARDS to set.

@@ -8,6 +8,11 @@ from typing import Any, Protocol
 from django.conf import settings
 from haystack import connections
 
+# The tag of test classes that make their own index of a named engine, whatever
+# SEARCH_ENGINE says: `make test` runs them; the runs of the search tests on another engine
+# (`make test-search`) leave them out, as they would only repeat themselves.
+OWN_ENGINE = "own-engine"
+
 
 class Writer(Protocol):
     def cancel(self) -> None: ...

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, tag
 from haystack import connections
 from haystack.query import SearchQuerySet
 from whoosh.filedb.filestore import FileStorage
@@ -30,6 +30,7 @@ from search.whoosh import merging
 from search.whoosh.writers import read_holder
 from tests.factories import make_debate, make_member
 from tests.search import engine
+from tests.search.engine import OWN_ENGINE
 from tests.search.test_faults import SPEECHES_PER_FILE, Site, alive, wait_for, write_transcripts
 
 WHOOSH = "search.whoosh.Engine"
@@ -50,6 +51,7 @@ def segments(folder: str) -> list[int]:
         return sorted((leaf.doc_count_all() for leaf, _ in reader.leaf_readers()), reverse=True)
 
 
+@tag(OWN_ENGINE)
 class TierTests(SimpleTestCase):
     def test_tiers_are_powers_of_the_fanout(self):
         self.assertEqual(merging.FANOUT, 10)  # the figures below assume it
@@ -62,6 +64,7 @@ class TierTests(SimpleTestCase):
                 self.assertEqual(merging.tier(documents), tier)
 
 
+@tag(OWN_ENGINE)
 class WhooshIndexTestCase(SimpleTestCase):
     """A Whoosh connection of its own, on a temporary folder."""
 
@@ -241,6 +244,7 @@ class PreparedRowsTests(TestCase):
         self.assertIsNone(expected[2]["party"])
 
 
+@tag(OWN_ENGINE)
 class KilledRebuildTests(SimpleTestCase):
     """SIGKILL in the middle of `rebuild_index`, on each engine: the old index stays whole and
     answering, and the next rebuild finishes."""

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import tantivy
 import xapian
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, tag
 from haystack import connections
 from haystack.inputs import Exact
 from haystack.query import SQ, SearchQuerySet
@@ -46,6 +46,7 @@ from whoosh.filedb.filestore import FileStorage
 from search.xapian.shards import Shard as XapianShard
 from tests.parity.indexes import ParityIndex
 from tests.parity.models import Document
+from tests.search.engine import OWN_ENGINE
 from tests.search.shards import Shards
 
 # The engine under test: the one place to change when the backend moves.
@@ -190,6 +191,7 @@ def ranked(counts: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
 # -- Tests --------------------------------------------------------------------------------
 
 
+@tag(OWN_ENGINE)
 class DataTests(SimpleTestCase):
     """What the shared tests assume of the data."""
 
@@ -202,6 +204,7 @@ class DataTests(SimpleTestCase):
         self.assertEqual(stemmed(" ".join(PARTIES)), ["labour", "liber", "democrat"])
 
 
+@tag(OWN_ENGINE)
 class ParityTests(TestCase):
     """Builds both connections and indexes the documents into both; a subclass names the
     connection its tests ask (`alias`)."""

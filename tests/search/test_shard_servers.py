@@ -14,9 +14,10 @@ from pathlib import Path
 import xapian
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, tag
 
 from search.xapian.servers import ShardServer, ShardServerError, _group_members, free_ports
+from tests.search.engine import OWN_ENGINE
 from tests.search.shards import HOST, Shards
 
 
@@ -57,6 +58,7 @@ def processes_serving(database: Path) -> list[int]:
     return found
 
 
+@tag(OWN_ENGINE)
 class TemporaryFolder(SimpleTestCase):
     def setUp(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="chamber-shard-test-"))
@@ -170,6 +172,7 @@ class ShardServerTests(TemporaryFolder):
                 probe.bind((HOST, port))
 
 
+@tag(OWN_ENGINE)
 class ShardsFixtureTests(SimpleTestCase):
     def test_down_and_up_keep_port_and_data(self) -> None:
         with Shards(2) as shards:

@@ -16,7 +16,7 @@ import unittest
 
 import tantivy
 from django.conf import settings
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, tag
 from haystack import connections
 from haystack.query import SearchQuerySet
 from haystack.utils.loading import UnifiedIndex
@@ -30,11 +30,13 @@ from search.tantivy.facets import BUCKET_LIMIT
 from search.tantivy.writing import KEEP
 from search.whoosh.writers import record_holder, release_holder
 from tests.factories import make_debate, make_speech
+from tests.search.engine import OWN_ENGINE
 from tests.search.test_faults import KilledLoadTests
 
 ALIAS = "tantivy-only"
 
 
+@tag(OWN_ENGINE)
 class TantivyTestCase(TestCase):
     """A connection of its own to a Tantivy index in a temporary folder, with the site's
     speech index; `index()` writes every speech to it."""
@@ -208,6 +210,7 @@ class ManyValuesTests(TantivyTestCase):
         )
 
 
+@tag(OWN_ENGINE)
 class SwitchingTests(SimpleTestCase):
     def test_search_engine_tantivy_rebuilds_and_finds_the_seed_debates(self):
         folder = tempfile.mkdtemp(prefix="chamber-switch-")
@@ -263,6 +266,7 @@ class SwitchingTests(SimpleTestCase):
 @unittest.skipIf(
     settings.SEARCH_ENGINE == "tantivy", "test_faults runs on Tantivy already (SEARCH_ENGINE)"
 )
+@tag(OWN_ENGINE)
 class TantivyKilledLoadTests(KilledLoadTests):
     """SIGKILL in the middle of loads that write to a Tantivy index: nothing is lost."""
 

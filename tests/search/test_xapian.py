@@ -23,7 +23,7 @@ import xapian
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, tag
 from haystack import connections
 from haystack.query import SearchQuerySet
 from haystack.utils.loading import UnifiedIndex
@@ -36,6 +36,7 @@ from search.search_indexes import SpeechIndex
 from search.xapian import analysis
 from search.xapian.shards import Shard as XapianShard
 from tests.factories import make_debate, make_member, make_speech
+from tests.search.engine import OWN_ENGINE
 from tests.search.shards import Shards
 from tests.search.test_faults import KilledLoadTests
 from tests.search.test_search import result_ids
@@ -43,6 +44,7 @@ from tests.search.test_search import result_ids
 ALIAS = "xapian-only"
 
 
+@tag(OWN_ENGINE)
 class XapianTestCase(TestCase):
     """A connection of its own to two Xapian shards, with the site's speech index: local
     databases in a temporary folder, or (`remote`) real `xapian-tcpsrv` servers on
@@ -314,6 +316,7 @@ class AnalysisTests(XapianTestCase):
         self.assertEqual(counts["party"], [("Labour", 1)])
 
 
+@tag(OWN_ENGINE)
 class SwitchingTests(SimpleTestCase):
     def test_search_engine_xapian_rebuilds_and_finds_the_seed_debates(self):
         folder = tempfile.mkdtemp(prefix="chamber-switch-")
@@ -364,6 +367,7 @@ class SwitchingTests(SimpleTestCase):
 @unittest.skipIf(
     settings.SEARCH_ENGINE == "xapian", "test_faults runs on Xapian already (SEARCH_ENGINE)"
 )
+@tag(OWN_ENGINE)
 class XapianKilledLoadTests(KilledLoadTests):
     """SIGKILL in the middle of loads that write to a Xapian index: nothing is lost."""
 
@@ -382,6 +386,7 @@ class RemoteShardTests(ShardTests):
     remote = True
 
 
+@tag(OWN_ENGINE)
 class ShardDownTests(TestCase):
     """The site on two real shard servers; one is stopped, then started again."""
 
