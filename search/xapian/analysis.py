@@ -21,9 +21,10 @@ import xapian
 from ..parsing import NGRAM_SIZES, dropped
 
 # How the query parser cuts words (search.parsing.parser): as TermGenerator does, an
-# apostrophe, a dot or a decimal point inside a word keeps it whole, and a final dot is
-# kept so that "U.K." reaches TermGenerator as an acronym.
-QUERY_WORDS = r"\w+(?:['’.]\w+)*\.?"
+# apostrophe, a dot, an ampersand or a decimal point inside a word keeps it whole ("don't",
+# "P&O", "1.5"), and a comma between digits too ("10,000"); a final dot is kept so that
+# "U.K." reaches TermGenerator as an acronym.
+QUERY_WORDS = r"\w+(?:(?:['’.&]|(?<=\d),(?=\d))\w+)*\.?"
 _ACRONYM = re.compile(r"^(?:\w\.)+\w$")
 # A "word" this long is an accident (a URL, a table): Xapian's own limit is 245 bytes.
 LONGEST_WORD = 100
@@ -59,6 +60,17 @@ def stems(text: str) -> list[str]:
         (position, item.term.decode()) for item in scratch.termlist() for position in item.positer
     ]
     return [term for _, term in sorted(positioned)]
+
+
+def alternatives(word: str) -> list[list[str]]:
+    """What a query word may have been indexed as: its terms (`query_terms`), and for a
+    dotted word of single letters, both the acronym ("U.K." is "uk") and its letters one
+    after the other (TermGenerator cuts a lower-case "p.m." into "p", "m")."""
+    terms = query_terms(word)
+    if not terms or not _ACRONYM.match(word.rstrip(".")):
+        return [terms] if terms else []
+    letters = [letter.lower() for letter in word.split(".") if letter]
+    return [terms, letters] if letters != terms else [terms]
 
 
 def query_terms(word: str) -> list[str]:

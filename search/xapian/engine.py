@@ -380,8 +380,16 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
             terms = analysis.query_terms(word.lower())
             return int(database.get_termfreq(prefix + terms[0])) if len(terms) == 1 else 0
 
-        version = (database.get_doccount(), database.get_lastdocid(), database.get_total_length())
-        return self.vocabulary.suggest(force_str(query_string or ""), documents, version)
+        try:
+            version = (
+                database.get_doccount(),
+                database.get_lastdocid(),
+                database.get_total_length(),
+            )
+            return self.vocabulary.suggest(force_str(query_string or ""), documents, version)
+        except xapian.Error:  # a shard gone meanwhile: no suggestion, and connect again
+            self.shards.forget()
+            return None
 
     # -- Writing ---------------------------------------------------------------------
 
@@ -451,24 +459,44 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                 feed.close()  # every shard's part done (or its error raised)
         return added + len(removed)
 
+    @property
+    def rebuilds_in_one_commit(self) -> bool:
+        """Whether `rebuild()` replaces the index in one commit (local shards), or shard by
+        shard in place (remote shards: Xapian's remote protocol has no transactions)."""
+        return self.shards.transactional
+
     def rebuild(self, documents: Iterable[dict[str, Any]], *, wait: float | None = None) -> int:
         """Replace the whole index with `documents` (as `SearchIndex.full_prepare` gives
-        them, read as they are written): every shard emptied and refilled in one
-        transaction, which readers see only when it commits (a rebuild killed midway
-        leaves the index as it was). The spelling vocabulary is replaced with it."""
+        them, read as they are written). The spelling vocabulary is replaced with it.
+
+        On local shards: every shard emptied and refilled in one transaction, which
+        readers see only when it commits (a rebuild killed midway leaves the index as it
+        was). On remote shards, which have no transactions: each document replaces its
+        old version in place, on its shard, then whatever the shards hold that was not
+        written (speeches gone, or on another shard before) is deleted. Searches meanwhile
+        find every speech, old or new; a rebuild killed midway leaves a mix of both, which
+        the next `rebuild_index` (or `check_index --repair`) puts right."""
         if not self.setup_complete:
             self.setup()
         added = 0
+        atomic = self.shards.transactional
         with self.shards.writers(self.lock_timeout if wait is None else wait) as writers:
-            for writer in writers:
-                _empty(writer)
+            if atomic:
+                for writer in writers:
+                    _empty(writer)
+            written: list[set[str]] = [set() for _ in writers]
             feed = Feed(writers)
 
             def add_each() -> Iterator[str]:
                 nonlocal added
                 for values in documents:
                     document, term = schema.document(self.layout, values)
-                    feed.put(self.shards.route.shard_of(values, term), "add_document", document)
+                    home = self.shards.route.shard_of(values, term)
+                    if atomic:
+                        feed.put(home, "add_document", document)
+                    else:
+                        feed.put(home, "replace_document", term, document)
+                        written[home].add(term)
                     added += 1
                     yield force_str(values.get(self.content_field) or "")
 
@@ -477,6 +505,10 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                 self.vocabulary.add(count_words(add_each()), afresh=True)
             finally:
                 feed.close()
+            if not atomic:
+                prefix = self.layout.fields[ID].prefix
+                for writer, kept in zip(writers, written, strict=True):
+                    _sweep(writer, prefix, kept)
         return added
 
     def _prepared(self, index: SearchIndex | None, obj: Model) -> dict[str, Any] | None:
@@ -514,6 +546,17 @@ def _enquire(database: xapian.Database, query: xapian.Query) -> xapian.Enquire:
     enquire.set_weighting_scheme(xapian.BM25Weight(*WEIGHTING))
     enquire.set_query(query)
     return enquire
+
+
+def _sweep(writer: xapian.WritableDatabase, prefix: str, kept: set[str]) -> None:
+    """Delete a shard's documents whose identifier terms are not `kept`."""
+    gone = [
+        term
+        for item in writer.allterms(prefix)
+        if (term := item.term.decode("utf-8", "replace")) not in kept
+    ]
+    for term in gone:
+        writer.delete_document(term)
 
 
 def _empty(writer: xapian.WritableDatabase) -> None:

@@ -138,7 +138,9 @@ class Translator:
     def _term(self, field: Field, text: Any) -> xapian.Query | None:
         kind = field.kind
         if kind == "text":
-            return self._words(field, analysis.query_terms(str(text)))
+            found = [self._words(field, terms) for terms in analysis.alternatives(str(text))]
+            queries = [query for query in found if query is not None]
+            return None if not queries else _any(queries)
         if kind == "edge_ngram":
             low, high = EDGE_NGRAM_SIZES
             word = str(text).lower()

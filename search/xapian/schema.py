@@ -21,6 +21,7 @@ from the database.
 """
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,11 +34,14 @@ from haystack.exceptions import SearchBackendError
 from haystack.fields import FacetField, SearchField
 from xapian_backend import TERM_PREFIXES
 
+from ..parsing import EDGE_NGRAM_SIZES
 from . import analysis
 
+LONGEST_TERM = 240  # bytes: Xapian refuses terms over 245
 SEPARATOR = "\x1f"  # between a multi-valued field's values in its slot
 DATE_FORMAT = "%Y%m%d%H%M%S%f"
 _WORDS = re.compile(r"\w+")
+EDGE_LONGEST = EDGE_NGRAM_SIZES[1]
 SLOTTED = frozenset({"exact", "keyword", "integer", "float", "boolean", "date"})
 RESERVED = frozenset({ID, DJANGO_CT, DJANGO_ID})
 
@@ -51,7 +55,15 @@ class Field:
     boost: float = 1.0
 
     def term(self, value: str) -> str:
-        return self.prefix + value
+        """The field's term for a value: the prefix and the value, or, for a value too long
+        for a Xapian term (245 bytes), its beginning and a checksum of the whole (the same
+        at index and query time)."""
+        term = self.prefix + value
+        if len(term.encode()) <= LONGEST_TERM:
+            return term
+        digest = hashlib.sha1(value.encode()).hexdigest()[:16]
+        head = term.encode()[: LONGEST_TERM - len(digest) - 1].decode(errors="ignore")
+        return f"{head}#{digest}"
 
 
 @dataclass(frozen=True)
@@ -185,8 +197,8 @@ def _add(doc: xapian.Document, field: Field, value: Any) -> None:
     elif kind == "date":
         if hasattr(value, "year"):
             doc.add_value(field.slot, date_value(value))
-    elif kind == "edge_ngram":
-        for word in set(_WORDS.findall(force_str(value).lower())):
+    elif kind == "edge_ngram":  # a query reads a word's first 15 letters, as Whoosh keeps
+        for word in {w[:EDGE_LONGEST] for w in _WORDS.findall(force_str(value).lower())}:
             doc.add_boolean_term(field.term(word))
     elif kind == "ngram":
         for gram in analysis.ngrams(force_str(value)):

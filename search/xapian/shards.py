@@ -45,7 +45,10 @@ LOCK_FILE = ".xapian-writer.lock"
 LOCAL_DATABASE = "database"  # the one database in the index folder when no shards are set
 POLL = 0.05  # seconds between tries for a held lock
 CONNECT_TIMEOUT_MS = 2_000
-TIMEOUT_MS = 30_000  # a search or write that takes longer than this has failed
+TIMEOUT_MS = 30_000  # a search that takes longer than this has failed
+# A write's one call can take long on the server (deleting a model's documents from a large
+# shard: minutes): a writer waits this long for each answer.
+WRITE_TIMEOUT_MS = 1_800_000
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ class Shard:
     def open_writable(self) -> xapian.WritableDatabase:
         remote = self.remote
         if remote:
-            return xapian.remote_open_writable(remote[0], remote[1], TIMEOUT_MS, CONNECT_TIMEOUT_MS)
+            return xapian.remote_open_writable(
+                remote[0], remote[1], WRITE_TIMEOUT_MS, CONNECT_TIMEOUT_MS
+            )
         self._create()
         return xapian.WritableDatabase(self.address, xapian.DB_OPEN)
 
@@ -105,10 +110,11 @@ def parse(addresses: list[str] | None, folder: str) -> list[Shard]:
 
 @dataclass(frozen=True)
 class Route:
-    """Which shard a document goes to: by its `field` (a date: the day's number, so that a
-    sitting day's debates share a shard and days alternate between shards), or by its
-    identifier when it has none. Stable: the same document, the same shard, as long as the
-    number of shards stays the same (adding one means `rebuild_index`)."""
+    """Which shard a document goes to: by its `field` (a date: a checksum of the day, so
+    that a sitting day's debates share a shard and days spread evenly over shards, whatever
+    their weekday), or by its identifier when it has none. Stable: the same document, the
+    same shard, as long as the number of shards stays the same (adding one means
+    `rebuild_index`)."""
 
     count: int
     field: str = "date"
@@ -118,7 +124,7 @@ class Route:
             return 0
         value = prepared.get(self.field)
         if isinstance(value, datetime.date):
-            return wall_time(value).toordinal() % self.count
+            return zlib.crc32(wall_time(value).date().isoformat().encode()) % self.count
         return zlib.crc32(identifier.encode()) % self.count
 
 
@@ -174,10 +180,19 @@ class Shards:
 
     # -- Writing ---------------------------------------------------------------------
 
+    @property
+    def transactional(self) -> bool:
+        """Whether a write is all or nothing: on local databases, each shard's changes are
+        one transaction. Xapian's remote protocol has none: a server commits by itself
+        every 10,000 changes and, when a writer's connection drops, what it was sent."""
+        return not any(shard.remote for shard in self.shards)
+
     @contextlib.contextmanager
     def writers(self, wait: float) -> Iterator[list[xapian.WritableDatabase]]:
-        """Every shard open for writing, each in a transaction: committed together when the
-        block ends, cancelled if it raises."""
+        """Every shard open for writing: committed together when the block ends. On local
+        shards, each in a transaction, cancelled if the block raises; on remote ones, what
+        a server was sent before an error may be committed (the index queue writes it all
+        again: every write replaces)."""
         deadline = time.monotonic() + wait
         os.makedirs(self.folder, exist_ok=True)
         with self._machine_lock(deadline, wait):
@@ -186,20 +201,31 @@ class Shards:
                 for shard in self.shards:
                     database = self._open_writable(shard, deadline, wait)
                     opened.append(database)
-                    database.begin_transaction()
-                yield opened
+                    if not shard.remote:
+                        database.begin_transaction()
+                try:
+                    yield opened
+                except xapian.Error as error:  # a shard gone mid-write, a term refused...
+                    raise WriterFailed(
+                        f"The search index could not be written ({self.describe()}):"
+                        f" {error.get_msg()}"
+                    ) from error
                 for shard, database in zip(self.shards, opened, strict=True):
                     try:
-                        database.commit_transaction()
+                        if shard.remote:
+                            database.commit()
+                        else:
+                            database.commit_transaction()
                     except xapian.Error as error:
                         raise WriterFailed(
                             f"The search index could not commit to {shard.describe()}:"
                             f" {error.get_msg()}"
                         ) from error
             except BaseException:
-                for database in opened:
-                    with contextlib.suppress(xapian.Error):
-                        database.cancel_transaction()
+                for shard, database in zip(self.shards, opened, strict=False):
+                    if not shard.remote:
+                        with contextlib.suppress(xapian.Error):
+                            database.cancel_transaction()
                 raise
             finally:
                 for database in opened:

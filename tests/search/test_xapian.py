@@ -109,6 +109,17 @@ class XapianTestCase(TestCase):
             return xapian.remote_open(host, int(port))
         return xapian.Database(address)
 
+    def days_on_each_shard(self) -> tuple[datetime.date, datetime.date]:
+        """Two sitting days the route puts on different shards (days spread by checksum)."""
+        route = self.backend.shards.route
+        first = datetime.date(2024, 3, 26)
+        home = route.shard_of({"date": first}, "")
+        for n in range(1, 30):
+            other = first + datetime.timedelta(days=n)
+            if route.shard_of({"date": other}, "") != home:
+                return first, other
+        raise AssertionError("every day on one shard")
+
     def on_shards(self, speech: Speech) -> list[bool]:
         """Whether each shard holds the speech's document."""
         term = f"Qdebates.speech.{speech.pk}"
@@ -204,8 +215,9 @@ class FacetTests(XapianTestCase):
 
 class ShardTests(XapianTestCase):
     def test_a_debate_lives_on_one_shard_chosen_by_its_date(self):
-        first = make_debate(date=datetime.date(2024, 3, 26))
-        second = make_debate(date=datetime.date(2024, 3, 27))  # the next day: the other shard
+        day, other_day = self.days_on_each_shard()
+        first = make_debate(date=day)
+        second = make_debate(date=other_day)
         speeches = [make_speech(debate=d) for d in (first, first, first, second, second)]
         self.index()
         homes = {s.pk: self.on_shards(s) for s in speeches}
@@ -216,11 +228,12 @@ class ShardTests(XapianTestCase):
         self.assertEqual(self.backend.document_count(), 5)
 
     def test_a_debate_whose_date_changes_moves_and_a_deleted_speech_goes(self):
-        debate = make_debate(date=datetime.date(2024, 3, 26))
+        day, other_day = self.days_on_each_shard()
+        debate = make_debate(date=day)
         moved, deleted = make_speech(debate=debate), make_speech(debate=debate)
         self.index()
         before = self.on_shards(moved)
-        Debate.objects.filter(pk=debate.pk).update(date=datetime.date(2024, 3, 27))
+        Debate.objects.filter(pk=debate.pk).update(date=other_day)
         self.index([Speech.objects.get(pk=moved.pk)])
         after = self.on_shards(moved)
         self.assertEqual(after, [not here for here in before])  # on the other shard only
@@ -233,12 +246,41 @@ class ShardTests(XapianTestCase):
         make_speech(debate=make_debate(), text="Old words.")
         self.index()
         Speech.objects.all().delete()
-        kept = [make_speech(debate=make_debate(date=datetime.date(2020, 1, d))) for d in (1, 2)]
+        kept = [make_speech(debate=make_debate(date=day)) for day in self.days_on_each_shard()]
         index = SpeechIndex()
         written = self.backend.rebuild(index.full_prepare(s) for s in index.index_queryset())
         self.assertEqual(written, 2)
         self.assertEqual({int(r.pk) for r in self.sqs().all()}, {s.pk for s in kept})
         self.assertEqual(sorted(self.shard(n).get_doccount() for n in (0, 1)), [1, 1])
+
+    def test_a_rebuild_that_fails_midway_leaves_every_speech_findable(self):
+        """Local shards: the rebuild is one transaction, cancelled. Remote shards have no
+        transactions: each document replaces its old version in place, so every speech is
+        found, old or new, and the next rebuild finishes the job."""
+        speeches = [make_speech(debate=make_debate(), text="Old words.") for _ in range(4)]
+        self.index()
+        Speech.objects.update(text="New words.")
+        index = SpeechIndex()
+
+        def failing():
+            for number, speech in enumerate(index.index_queryset()):
+                if number == 2:
+                    raise RuntimeError("the database went away")
+                yield index.full_prepare(speech)
+
+        with self.assertRaises(RuntimeError):
+            self.backend.rebuild(failing())
+        everyone = {s.id for s in speeches}
+        self.assertEqual(self.found("words"), everyone)
+        self.assertEqual(self.backend.document_count(), 4)
+        if self.backend.rebuilds_in_one_commit:
+            self.assertEqual(self.found("old"), everyone)
+        self.assertEqual(
+            self.backend.rebuild(index.full_prepare(s) for s in index.index_queryset()), 4
+        )
+        self.assertEqual(self.found("new"), everyone)
+        self.assertEqual(self.found("old"), set())
+        self.assertEqual(self.backend.rebuilds_in_one_commit, not self.remote)
 
     def test_a_write_waits_for_a_shards_lock_then_says_which(self):
         make_speech(debate=make_debate(), text="Queued.")
@@ -305,6 +347,34 @@ class AnalysisTests(XapianTestCase):
         self.assertEqual(self.found('"the government"'), {the.id})
         self.assertEqual(self.found('"a government"'), {a.id})
         self.assertEqual(self.found("the government"), {the.id, a.id, neither.id})
+
+    def test_numbers_ampersands_and_lower_case_abbreviations_are_found(self):
+        """Words TermGenerator keeps whole ("10,000", "P&O") or cuts ("p.m." into "p",
+        "m") are cut the same way in a query."""
+        debate = make_debate()
+        homes = make_speech(debate=debate, text="We will build 10,000 homes for £1,500 million.")
+        ferries = make_speech(debate=debate, text="P&O Ferries and B&Q store staff.")
+        late = make_speech(debate=debate, text="At 3 p.m., e.g. after lunch.")
+        make_speech(debate=debate, text="Ten homes, 10 or 000; P and O; a p, an m.")
+        self.index()
+        self.assertEqual(self.found("10,000"), {homes.id})
+        self.assertEqual(self.found('"10,000 homes"'), {homes.id})
+        self.assertEqual(self.found('"£1,500 million"'), {homes.id})
+        self.assertEqual(self.found('"P&O Ferries"'), {ferries.id})
+        self.assertEqual(self.found("B&Q"), {ferries.id})
+        self.assertEqual(self.found("p.m."), {late.id})
+        self.assertEqual(self.found("e.g."), {late.id})
+
+    def test_a_word_too_long_for_a_xapian_term_is_indexed_and_found(self):
+        """Xapian refuses terms over 245 bytes: a very long name or value is held as its
+        beginning and a checksum, the same when it is searched for."""
+        name = "Lord " + "x" * 240
+        member = make_member(name=name, party="P" * 300)
+        speech = make_speech(debate=make_debate(), member=member, text="Long names.")
+        self.assertEqual(self.index(), 1)
+        self.assertEqual(self.found("long names"), {speech.id})
+        party = self.sqs().narrow(f'party_exact:"{"P" * 300}"')
+        self.assertEqual([int(r.pk) for r in party], [speech.id])
 
     def test_facets_count_members_whole(self):
         ada = make_member(name="Ada Lovelace", party="Labour")

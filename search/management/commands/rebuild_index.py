@@ -2,10 +2,12 @@
 
 Haystack's command clears the index, then writes it batch by batch: until it ends, searches
 find nothing or part, and a rebuild killed midway leaves an index with part of the speeches.
-On an engine that can replace its index in one commit (`rebuild()`: Chamber's Whoosh
-engine), every document is written by one writer while the old index goes on answering,
-the commit swaps the new in whole, and the index queue is drained after it for the changes
-made meanwhile. Other engines get Haystack's command. This app comes before `haystack` in
+On an engine that can replace its index in one commit (`rebuild()`: Chamber's Whoosh,
+Tantivy and local Xapian engines), every document is written by one writer while the old
+index goes on answering, the commit swaps the new in whole, and the index queue is drained
+after it for the changes made meanwhile. Xapian's remote shards have no transactions: their
+`rebuild()` replaces each document in place, then deletes what was not written. Other
+engines get Haystack's command. This app comes before `haystack` in
 INSTALLED_APPS, so this command is the one Django runs.
 """
 
@@ -40,12 +42,18 @@ class Command(rebuild_index.Command):  # type: ignore[misc]  # Haystack is untyp
         for alias in whole:
             batch = options.get("batchsize") or READ_BATCH
             started = time.monotonic()
-            written = connections[alias].get_backend().rebuild(documents(alias, batch))
+            backend = connections[alias].get_backend()
+            written = backend.rebuild(documents(alias, batch))
             seconds = time.monotonic() - started
+            how = (
+                "in one commit"
+                if getattr(backend, "rebuilds_in_one_commit", True)
+                else "in place, shard by shard (Xapian's remote shards have no transactions)"
+            )
             if verbosity:
                 self.stdout.write(
                     f"{alias}: indexed {plural(written, 'document')} in {seconds:.1f} s"
-                    f" ({written / max(seconds, 1e-9):,.0f} a second), in one commit."
+                    f" ({written / max(seconds, 1e-9):,.0f} a second), {how}."
                 )
             if alias == "default":  # the index queue is the default connection's
                 drained = drain(using=alias)
