@@ -50,6 +50,16 @@ def index_text(document: xapian.Document, text: str, prefix: str) -> None:
     words.set_document(document)
     words.set_termpos(0)
     words.index_text(text, 1, prefix)
+    # Let go of the document: the generator's reference is counted without a lock, and
+    # the document goes to another thread to be written (search.xapian.shards.Feed).
+    words.set_document(_blank())
+
+
+def _blank() -> xapian.Document:
+    blank = getattr(_local, "blank", None)
+    if blank is None:
+        blank = _local.blank = xapian.Document()
+    return blank
 
 
 def stems(text: str) -> list[str]:
