@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 CHROMIUM ?= /usr/bin/chromium
 MANAGE := $(BIN)/python manage.py
+# `make shards`: Xapian shard servers on this machine (README, "Scaling out").
+SHARDS ?= 2
+SHARDS_PORT ?= 33401
+SHARDS_FOLDER ?= var/shards
 
-.PHONY: run serve setup install chromium geo test test-postgres test-search lint format clean
+.PHONY: run serve setup install chromium geo xapian test test-postgres test-search shards stop-shards lint format clean
 
 run: setup
 	$(MANAGE) runserver $(HOST)
@@ -51,7 +55,15 @@ geo:
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get install -y -q libgdal32 || { $$sudo apt-get update -q && $$sudo apt-get install -y -q libgdal32; }; }
 
-test: install chromium geo
+# Xapian's servers (xapian-tcpsrv, xapian-replicate) from Debian's xapian-tools; the Python
+# bindings come from the PyPI wheel in the venv (README, "Scaling out").
+xapian:
+	@command -v xapian-tcpsrv >/dev/null || { \
+	  echo "Installing Xapian's servers for the sharded search (apt-get)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get install -y -q xapian-tools || { $$sudo apt-get update -q && $$sudo apt-get install -y -q xapian-tools; }; }
+
+test: install chromium geo xapian
 	$(BIN)/coverage run manage.py test tests --noinput --parallel 1
 	$(BIN)/coverage report --sort=cover
 
@@ -60,8 +72,18 @@ test-postgres:
 
 # The search tests on one engine: `make test-search SEARCH_ENGINE=tantivy` (`make test` runs
 # everything on the default engine, Whoosh).
-test-search: install geo
+# `make test-search SEARCH_ENGINE=xapian XAPIAN_SHARDS=127.0.0.1:33401,127.0.0.1:33402` runs them
+# on Xapian shards started by `make shards`.
+test-search: install geo xapian
 	SEARCH_ENGINE=$(SEARCH_ENGINE) $(BIN)/python manage.py test tests.search --noinput --parallel 1
+
+# Start $(SHARDS) Xapian shard servers on ports $(SHARDS_PORT) and up, their databases in
+# $(SHARDS_FOLDER)/shard-N (harmless if they run already); it prints the XAPIAN_SHARDS to set.
+shards: install xapian
+	$(MANAGE) xapian_shards start --count $(SHARDS) --base-port $(SHARDS_PORT) --folder $(SHARDS_FOLDER)
+
+stop-shards: install
+	$(MANAGE) xapian_shards stop --count $(SHARDS) --base-port $(SHARDS_PORT) --folder $(SHARDS_FOLDER)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """A search engine that cannot answer (a shard server down, search.engines.SearchUnavailable)
 is a 503 page that says so, not a 500: the archive's other pages go on working, and the
-next request tries the engine again."""
+next request tries the engine again. The API answers the same in its own error shape
+(api/errors.py)."""
 
 import logging
 from collections.abc import Callable
@@ -24,16 +25,13 @@ class SearchUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SearchUnavailable):
             return None
-        log.error("Search unavailable for %s: %s", request.path, exception)
-        wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
-        if wants_json:
-            response = HttpResponse(
-                '{"detail": "Search is unavailable for a moment; try again shortly."}',
-                status=503,
-                content_type="application/json",
-            )
-        else:
-            html = render_to_string("503.html", {"request": request}, request=request)
-            response = HttpResponse(html, status=503)
+        report(request.path, exception)
+        html = render_to_string("503.html", {"request": request}, request=request)
+        response = HttpResponse(html, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
+
+
+def report(path: str, exception: SearchUnavailable) -> None:
+    """One log line naming what failed (the API's error handler reports its own too)."""
+    log.error("Search unavailable for %s: %s", path, exception)

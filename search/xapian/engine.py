@@ -129,28 +129,28 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                 Warning,
                 stacklevel=2,
             )
-        try:
-            results = self._search(
-                query_string,
-                sort_by=sort_by,
-                start_offset=start_offset,
-                end_offset=end_offset,
-                facets=list(facets or ()),
-                date_facets=date_facets or {},
-                narrow_queries=narrow_queries,
-                models=models,
-                limit_to_registered_models=limit_to_registered_models,
-                result_class=result_class,
-            )
-        except xapian.DatabaseModifiedError:  # a local database rewritten under the search
-            self.shards.forget()
-            return self.search(
-                query_string, sort_by, start_offset, end_offset, fields, highlight, facets,
-                date_facets, query_facets, narrow_queries, spelling_query, models,
-                limit_to_registered_models, result_class, **kwargs,
-            )  # fmt: skip
-        except (xapian.NetworkError, xapian.DatabaseError) as error:
-            raise self.shards.unavailable(error) from error
+        for attempt in (1, 2):
+            try:
+                results = self._search(
+                    query_string,
+                    sort_by=sort_by,
+                    start_offset=start_offset,
+                    end_offset=end_offset,
+                    facets=list(facets or ()),
+                    date_facets=date_facets or {},
+                    narrow_queries=narrow_queries,
+                    models=models,
+                    limit_to_registered_models=limit_to_registered_models,
+                    result_class=result_class,
+                )
+                break
+            except xapian.DatabaseModifiedError as error:
+                # A local database changed more than once under the search: read it again.
+                self.shards.forget()
+                if attempt == 2:
+                    raise self.shards.unavailable(error) from error
+            except (xapian.NetworkError, xapian.DatabaseError) as error:
+                raise self.shards.unavailable(error) from error
         if highlight:
             highlighting.highlight(
                 results["results"],
@@ -196,10 +196,8 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
             counts: dict[str, Any] = {"fields": {}, "dates": {}, "queries": {}}
             counts["fields"] = facets_module.field_counts(self.layout, spies, facets)
             for name, options in date_facets.items():
-                slot = self.layout.fields[name].slot
-                counts["dates"][name] = facets_module.date_facet(
-                    spies[slot], options, found["hits"]
-                )
+                spy = spies[self.layout.fields[name].slot or 0]  # a date field has a slot
+                counts["dates"][name] = facets_module.date_facet(spy, options, found["hits"])
             found["facets"] = counts
         return found
 
@@ -421,8 +419,11 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
         with self.shards.writers(self.lock_timeout if wait is None else wait) as writers:
             objects, removed = read()
             removed = list(removed)
+            # A shard with no documents has none to delete (a first load: half the round
+            # trips to remote shards).
+            holding = [writer for writer in writers if writer.get_doccount()]
             for identifier in removed:
-                for writer in writers:
+                for writer in holding:
                     writer.delete_document(id_field.term(identifier))
             added = 0
 
@@ -435,10 +436,9 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
                         continue
                     document, term = schema.document(self.layout, values)
                     home = self.shards.route.shard_of(values, term)
-                    for number, writer in enumerate(writers):
-                        if number == home:
-                            writer.replace_document(term, document)
-                        else:  # a document whose date moved it
+                    writers[home].replace_document(term, document)
+                    for writer in holding:
+                        if writer is not writers[home]:  # a document whose date moved it
                             writer.delete_document(term)
                     added += 1
                     yield force_str(values.get(self.content_field) or "")

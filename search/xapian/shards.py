@@ -22,8 +22,11 @@ replaces, so twice is the same as once).
 """
 
 import contextlib
+import datetime
 import fcntl
 import os
+import shutil
+import tempfile
 import threading
 import time
 import zlib
@@ -64,21 +67,33 @@ class Shard:
         remote = self.remote
         if remote:
             return xapian.remote_open(remote[0], remote[1], TIMEOUT_MS, CONNECT_TIMEOUT_MS)
-        if not os.path.exists(os.path.join(self.address, "iamglass")):
-            self._create()
+        self._create()
         return xapian.Database(self.address)
 
     def open_writable(self) -> xapian.WritableDatabase:
         remote = self.remote
         if remote:
             return xapian.remote_open_writable(remote[0], remote[1], TIMEOUT_MS, CONNECT_TIMEOUT_MS)
-        return xapian.WritableDatabase(self.address, xapian.DB_CREATE_OR_OPEN)
+        self._create()
+        return xapian.WritableDatabase(self.address, xapian.DB_OPEN)
 
     def _create(self) -> None:
-        """An empty database, so that an index nothing was written to yet answers: none."""
-        os.makedirs(self.address, exist_ok=True)
-        with contextlib.suppress(xapian.DatabaseLockError):  # a writer is making it
-            xapian.WritableDatabase(self.address, xapian.DB_CREATE_OR_OPEN).close()
+        """An empty local database, made whole or not at all: made in a folder of its own,
+        then renamed into place (a process killed while Xapian wrote a new database's
+        files left a folder that could not be opened again)."""
+        if os.path.exists(self.address):
+            return
+        parent = os.path.dirname(os.path.abspath(self.address))
+        os.makedirs(parent, exist_ok=True)
+        making = tempfile.mkdtemp(prefix=".new-database-", dir=parent)
+        try:
+            xapian.WritableDatabase(making, xapian.DB_CREATE_OR_OPEN).close()
+            os.rename(making, self.address)
+        except OSError:
+            if not os.path.exists(self.address):  # not another process's, made meanwhile
+                raise
+        finally:
+            shutil.rmtree(making, ignore_errors=True)
 
 
 def parse(addresses: list[str] | None, folder: str) -> list[Shard]:
@@ -101,7 +116,7 @@ class Route:
         if self.count == 1:
             return 0
         value = prepared.get(self.field)
-        if hasattr(value, "year"):
+        if isinstance(value, datetime.date):
             return wall_time(value).toordinal() % self.count
         return zlib.crc32(identifier.encode()) % self.count
 

@@ -1,13 +1,15 @@
-"""Chamber's engines (Whoosh and Tantivy) answer `SearchQuerySet` calls as Haystack's stock Whoosh
-engine does (issues 12 and 13).
+"""Chamber's engines (Whoosh, Tantivy and Xapian) answer `SearchQuerySet` calls as Haystack's
+stock Whoosh engine does (issues 12, 13 and 14).
 
-Three Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`),
-"chamber" (CHAMBER_ENGINE) and "tantivy" (TANTIVY_ENGINE, Chamber's engine on Tantivy),
-each with its own index folder and a unified index holding only
-`tests.parity.indexes.ParityIndex`, and the same 25 documents are indexed into each. The
-same tests then run against each engine (`StockWhooshParityTests`,
-`ChamberWhooshParityTests`, `TantivyParityTests`, which also keeps Chamber's whole
-string facets). Each test checks its answers against what the data says
+Six Haystack connections are made for these tests, "stock" (Haystack's `WhooshEngine`),
+"chamber" (CHAMBER_ENGINE), "tantivy" (TANTIVY_ENGINE, Chamber's engine on Tantivy) and
+Chamber's engine on Xapian three ways: "xapian" (one local database), "xapian_shards" (two
+local shards) and "xapian_servers" (two real `xapian-tcpsrv` shard servers), each with its
+own index and a unified index holding only `tests.parity.indexes.ParityIndex`, and the
+same 25 documents are indexed into each. The same tests then run against each engine
+(`StockWhooshParityTests`, `ChamberWhooshParityTests`, `TantivyParityTests`,
+`XapianParityTests`, `ShardedXapianParityTests`, `ServedXapianParityTests`; all but stock
+keep Chamber's whole string facets). Each test checks its answers against what the data says
 (worked out from the documents, not from an engine), so an answer both engines get wrong
 fails too; where the data cannot say (the text of a highlight, the order of "more like
 this"), Chamber's answer is compared with stock's.
@@ -41,8 +43,10 @@ from haystack.utils.loading import UnifiedIndex
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.filedb.filestore import FileStorage
 
+from search.xapian.shards import Shard as XapianShard
 from tests.parity.indexes import ParityIndex
 from tests.parity.models import Document
+from tests.search.shards import Shards
 
 # The engine under test: the one place to change when the backend moves.
 CHAMBER_ENGINE = "search.whoosh.Engine"
@@ -55,10 +59,13 @@ ENGINES = {
     "tantivy": TANTIVY_ENGINE,
     "xapian": XAPIAN_ENGINE,
     "xapian_shards": XAPIAN_ENGINE,
+    "xapian_servers": XAPIAN_ENGINE,
 }
-# Xapian over two local shard databases: the documents spread between them by identifier
-# (the parity documents have no `date` field to route by).
+# Xapian over two local shard databases, and over two real `xapian-tcpsrv` servers: the
+# documents spread between them by identifier (the parity documents have no `date` field
+# to route by).
 SHARDED = {"xapian_shards": ("0", "1")}
+SERVED = {"xapian_servers": 2}
 
 # -- The documents ------------------------------------------------------------------------
 
@@ -220,6 +227,10 @@ class ParityTests(TestCase):
                 connections.connections_info[alias]["SHARDS"] = [
                     os.path.join(cls.folder, alias, shard) for shard in SHARDED[alias]
                 ]
+            if alias in SERVED:  # fresh servers for each class, stopped after it
+                servers = Shards(SERVED[alias]).start()
+                cls.addClassCleanup(servers.stop)
+                connections.connections_info[alias]["SHARDS"] = servers.addresses
             unified = UnifiedIndex()
             unified.build(indexes=[ParityIndex()])
             connections.reload(alias)._index = unified
@@ -365,10 +376,10 @@ class ParityCases(ParityTests):
         if self.alias == "tantivy":
             count = tantivy.Index.open(path).searcher().num_docs
         elif self.alias.startswith("xapian"):  # every shard's database, read by Xapian itself
-            folders = connections.connections_info[self.alias].get("SHARDS") or [
+            shards = connections.connections_info[self.alias].get("SHARDS") or [
                 os.path.join(path, "database")
             ]
-            count = sum(xapian.Database(folder).get_doccount() for folder in folders)
+            count = sum(XapianShard(shard).open().get_doccount() for shard in shards)
         else:
             count = FileStorage(path).open_index().doc_count()
         self.assertEqual(count, len(self.documents))
@@ -995,6 +1006,14 @@ class ShardedXapianParityTests(ChamberWhooshParityTests):
         counts = [xapian.Database(folder).get_doccount() for folder in folders]
         self.assertEqual(sum(counts), len(self.documents))
         self.assertTrue(all(counts), counts)
+
+
+class ServedXapianParityTests(ChamberWhooshParityTests):
+    """The same cases against Chamber's Xapian engine on two `xapian-tcpsrv` servers: what
+    a remote shard cannot run (key makers, match deciders) would fail here."""
+
+    alias = "xapian_servers"
+    one_length_per_document = True
 
 
 del ParityCases  # only its subclasses run

@@ -28,7 +28,7 @@ from search import indexing
 from search.analysis import stems
 from search.whoosh.queries import AdjacentPhrase
 from tests.factories import make_debate, make_member, make_speech
-from tests.search.engine import another_writer, segment_count, whoosh_only
+from tests.search.engine import another_writer, segment_count, whoosh_only, xapian_engine
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 
@@ -279,7 +279,8 @@ class ExactCountTests(IndexTestCase):
             make_speech(debate=weak, text=f"{filler} housing schools {filler}.")
         indexing.enqueue(weak.speeches.values_list("id", flat=True), deliver=False)
         indexing.drain()
-        self.assertEqual(segment_count(), 2)
+        if not xapian_engine():  # Xapian has no segments: one B-tree per shard
+            self.assertEqual(segment_count(), 2)
 
         for q in ["housing OR schools", '"housing schools"', "housing schools"]:
             with self.subTest(q=q):

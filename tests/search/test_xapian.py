@@ -8,6 +8,7 @@ local databases), whatever engine the suite runs with; tests/search/test_shard_s
 runs shards behind real `xapian-tcpsrv` servers."""
 
 import datetime
+import io
 import os
 import shutil
 import subprocess
@@ -20,36 +21,51 @@ from collections import Counter
 
 import xapian
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import SimpleTestCase, TestCase
 from haystack import connections
 from haystack.query import SearchQuerySet
 from haystack.utils.loading import UnifiedIndex
 
 from debates.models import Debate, Speech
+from search import indexing
 from search.engines import IndexBusy, SearchUnavailable
+from search.models import IndexTask
 from search.search_indexes import SpeechIndex
 from search.xapian import analysis
+from search.xapian.shards import Shard as XapianShard
 from tests.factories import make_debate, make_member, make_speech
+from tests.search.shards import Shards
 from tests.search.test_faults import KilledLoadTests
+from tests.search.test_search import result_ids
 
 ALIAS = "xapian-only"
 
 
 class XapianTestCase(TestCase):
-    """A connection of its own to two local Xapian shards in a temporary folder, with the
-    site's speech index; `index()` writes every speech to it."""
+    """A connection of its own to two Xapian shards, with the site's speech index: local
+    databases in a temporary folder, or (`remote`) real `xapian-tcpsrv` servers on
+    loopback; `index()` writes every speech to it."""
 
-    shard_names = ("0", "1")
+    remote = False
+    folder: str
+    shard_addresses: list[str]
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.folder = tempfile.mkdtemp(prefix="chamber-xapian-")
-        cls.shard_folders = [os.path.join(cls.folder, name) for name in cls.shard_names]
+        if cls.remote:
+            servers = Shards(2).start()
+            cls.addClassCleanup(servers.stop)
+            cls.shard_addresses = servers.addresses
+        else:
+            cls.shard_addresses = [os.path.join(cls.folder, name) for name in ("0", "1")]
         connections.connections_info[ALIAS] = {
             "ENGINE": "search.xapian.Engine",
             "PATH": cls.folder,
-            "SHARDS": cls.shard_folders,
+            "SHARDS": cls.shard_addresses,
             "LOCK_TIMEOUT": 5,
         }
         unified = UnifiedIndex()
@@ -78,10 +94,18 @@ class XapianTestCase(TestCase):
     def found(self, query: str) -> set[int]:
         return {int(result.pk) for result in self.sqs().auto_query(query)}
 
+    def shard(self, number: int) -> xapian.Database:
+        """One shard's database, opened by Xapian itself (not through the engine)."""
+        address = self.shard_addresses[number]
+        if self.remote:
+            host, port = address.rsplit(":", 1)
+            return xapian.remote_open(host, int(port))
+        return xapian.Database(address)
+
     def on_shards(self, speech: Speech) -> list[bool]:
-        """Whether each shard holds the speech's document, read by Xapian itself."""
+        """Whether each shard holds the speech's document."""
         term = f"Qdebates.speech.{speech.pk}"
-        return [xapian.Database(folder).term_exists(term) for folder in self.shard_folders]
+        return [self.shard(n).term_exists(term) for n in range(len(self.shard_addresses))]
 
 
 def speeches_in_memory(count: int, *, days: int = 7) -> list[Speech]:
@@ -207,20 +231,18 @@ class ShardTests(XapianTestCase):
         written = self.backend.rebuild(index.full_prepare(s) for s in index.index_queryset())
         self.assertEqual(written, 2)
         self.assertEqual({int(r.pk) for r in self.sqs().all()}, {s.pk for s in kept})
-        self.assertEqual(
-            sorted(xapian.Database(f).get_doccount() for f in self.shard_folders), [1, 1]
-        )
+        self.assertEqual(sorted(self.shard(n).get_doccount() for n in (0, 1)), [1, 1])
 
     def test_a_write_waits_for_a_shards_lock_then_says_which(self):
         make_speech(debate=make_debate(), text="Queued.")
-        other = xapian.WritableDatabase(self.shard_folders[1], xapian.DB_CREATE_OR_OPEN)
+        other = XapianShard(self.shard_addresses[1]).open_writable()  # another machine's
         read = []
         started = time.monotonic()
         with self.assertRaises(IndexBusy) as busy:
             self.backend.write(SpeechIndex(), lambda: read.append(1) or ([], ()), wait=0.3)
         self.assertGreaterEqual(time.monotonic() - started, 0.3)
         self.assertEqual(read, [])
-        self.assertIn(self.shard_folders[1], str(busy.exception))
+        self.assertIn(self.shard_addresses[1], str(busy.exception))
         self.assertIn("nothing was written", str(busy.exception))
         threading.Timer(0.5, other.close).start()
         self.assertEqual(self.index(), 1)  # waits for the lock (LOCK_TIMEOUT 5 s), then writes
@@ -341,3 +363,91 @@ class XapianKilledLoadTests(KilledLoadTests):
     """SIGKILL in the middle of loads that write to a Xapian index: nothing is lost."""
 
     engine = "xapian"
+
+
+class RemoteFacetTests(FacetTests):
+    """The facet tests again, on two real `xapian-tcpsrv` shards."""
+
+    remote = True
+
+
+class RemoteShardTests(ShardTests):
+    """The shard tests again, on two real `xapian-tcpsrv` shards."""
+
+    remote = True
+
+
+class ShardDownTests(TestCase):
+    """The site on two real shard servers; one is stopped, then started again."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.servers = Shards(2).start()
+        cls.addClassCleanup(cls.servers.stop)
+        cls.folder = tempfile.mkdtemp(prefix="chamber-site-shards-")
+        cls.addClassCleanup(shutil.rmtree, cls.folder, ignore_errors=True)
+
+    def setUp(self):
+        info = connections.connections_info["default"]
+        saved = dict(info)
+        info.clear()
+        info.update(
+            ENGINE="search.xapian.Engine",
+            PATH=self.folder,
+            SHARDS=self.servers.addresses,
+            LOCK_TIMEOUT=2,
+        )
+        connections.reload("default")
+
+        def restore():
+            info.clear()
+            info.update(saved)
+            connections.reload("default")
+
+        self.addCleanup(restore)
+        connections["default"].get_backend().clear()
+
+    def test_a_shard_down_is_a_503_page_and_search_recovers_when_it_is_back(self):
+        with self.captureOnCommitCallbacks(execute=True):  # indexed through the queue
+            first = make_debate(date=datetime.date(2024, 3, 26))
+            second = make_debate(date=datetime.date(2024, 3, 27))
+            one = make_speech(debate=first, text="The lighthouse keepers.")
+            two = make_speech(debate=second, text="A lighthouse, the second.")
+        self.assertEqual(IndexTask.objects.count(), 0)
+        self.assertContains(self.client.get("/search/", {"q": "lighthouse"}), "Results 1–2 of 2")
+
+        self.servers.down(1)
+        with self.assertLogs("search.unavailable", "ERROR") as logs:
+            page = self.client.get("/search/", {"q": "lighthouse"})
+            api = self.client.get("/api/v1/speeches/", {"q": "lighthouse"})
+        self.assertEqual(page.status_code, 503)
+        self.assertEqual(page["Retry-After"], "30")
+        self.assertContains(page, "Search is unavailable for a moment", status_code=503)
+        self.assertNotContains(page, "Results", status_code=503)  # never a count short of a shard
+        self.assertEqual(api.status_code, 503)
+        self.assertEqual(api.json()["error"]["status"], 503)
+        self.assertEqual(api["Retry-After"], "30")
+        self.assertIn(self.servers.addresses[1], "\n".join(logs.output))
+        self.assertEqual(self.client.get(first.get_absolute_url()).status_code, 200)  # browsing
+        # A change while the shard is down stays queued: nothing is lost.
+        with self.captureOnCommitCallbacks(execute=True):
+            two.text = "A lighthouse, the second, and a foghorn."
+            two.save()
+        self.assertEqual(list(IndexTask.objects.values_list("speech_id", flat=True)), [two.pk])
+        checked = io.StringIO()
+        with self.assertRaises(CommandError) as failed:
+            call_command("check_index", stdout=checked)
+        self.assertIn("cannot be read", str(failed.exception))
+
+        self.servers.up(1)
+        self.assertContains(self.client.get("/search/", {"q": "lighthouse"}), "Results 1–2 of 2")
+        self.assertEqual(indexing.drain().written, 1)
+        self.assertEqual(IndexTask.objects.count(), 0)
+        found = self.client.get("/search/", {"q": "foghorn"})
+        self.assertContains(found, "Results 1–1 of 1")
+        self.assertIn(two.pk, result_ids(found))
+        self.assertNotIn(one.pk, result_ids(found))
+        out = io.StringIO()
+        call_command("check_index", stdout=out)
+        self.assertIn("The search index matches the database.", out.getvalue())

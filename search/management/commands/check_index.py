@@ -10,6 +10,7 @@ from django.utils import timezone
 from debates.words import plural
 from search import audit as auditing
 from search.audit import Audit
+from search.engines import SearchUnavailable
 
 SHOWN = 20  # ids or groups listed of each kind; the counts say how many in all
 
@@ -32,7 +33,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, repair: bool, grace: float, **options: Any) -> None:
-        audit = auditing.compare()
+        try:
+            audit = auditing.compare()
+        except SearchUnavailable as error:
+            raise CommandError(
+                f'{error} Nothing was compared: start it again (README, "Scaling out"),'
+                " then run check_index again.",
+                returncode=1,
+            ) from error
         self._report(audit)
         stuck = audit.oldest is not None and timezone.now() - audit.oldest > timedelta(
             minutes=grace
