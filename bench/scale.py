@@ -13,8 +13,9 @@ a SQLite file in the corpus folder, or DATABASE_URL (which must be empty).
 Engines (--engines, comma-separated): `whoosh`, `tantivy`, `xapian` (one local Xapian
 database) and `xapian-N` (Xapian on N shards, each served by its own `xapian-tcpsrv
 --writable` on loopback, XAPIAN_SHARDS naming them: `xapian-1`, `xapian-2`). The shard
-servers are started here (`ShardServers`) before the engine's run, on free ports, each on its
-own database in index-xapian-N/shard-K, and stopped after it, also when it fails.
+servers are started here (`ShardServers`, on search.xapian.servers) before the engine's
+run, on free ports, each on its own database in index-xapian-N/shard-K/database, and
+stopped after it, also when it fails.
 
 Then, for each engine, in a process of its own (SEARCH_ENGINE=<engine>, an index folder of
 its own, removed first): `rebuild_index` (the database read included; for Whoosh, the
@@ -45,16 +46,14 @@ import random
 import re
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +67,9 @@ from bench.search import (  # noqa: E402
     index_shape,
     percentile,
 )
+
+if TYPE_CHECKING:
+    from search.xapian.servers import ShardServer
 
 PER_DAY = 500
 DAY_FILE = "one-more-day.txt"  # the sitting day each engine's run adds
@@ -232,7 +234,8 @@ def measure(args: argparse.Namespace, folder: Path, engine: str) -> dict:
     count = int(sharded["shards"]) if sharded else 0
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    with ShardServers([index / f"shard-{n}" for n in range(count)]) as servers:
+    shards = [index / f"shard-{n}" for n in range(count)]
+    with ShardServers(shards, django_env(folder)) as servers:
         memory = ServerMemory(servers.pids())
         memory.start()
         try:
@@ -272,23 +275,27 @@ def measure(args: argparse.Namespace, folder: Path, engine: str) -> dict:
 # -- Xapian's shard servers ---------------------------------------------------------------
 
 
-@dataclass
 class ShardServers:
-    """`xapian-tcpsrv --writable` on loopback, one a shard database, for one engine's run.
+    """For one engine's run: a `xapian-tcpsrv --writable` on loopback for each shard folder
+    (search.xapian.servers.ShardServer: its database in <folder>/database, its pidfile and
+    log beside it), on free ports, each answering before the run starts; leaving the block
+    stops them all (their process groups: the connection processes go with them), also when
+    the run failed. No folders: nothing is started."""
 
-    Each database is created first (tcpsrv would serve a missing one as an error), each
-    server is waited for until a client connects to it, and leaving the block stops them all:
-    SIGTERM to each server's process group (its own session: the connection processes it
-    forks go with it), SIGKILL if it lingers. No folders: nothing is started."""
+    def __init__(self, folders: list[Path], settings: dict[str, str]):
+        self.servers: list[ShardServer] = []
+        if not folders:
+            return
+        start_django(settings)  # search.xapian imports Haystack, which reads Django's settings
+        from search.xapian import servers
 
-    folders: list[Path]
-    processes: list[subprocess.Popen] = field(default_factory=list)
-    ports: list[int] = field(default_factory=list)
+        pairs = zip(folders, servers.free_ports(len(folders)), strict=True)
+        self.servers = [servers.ShardServer(folder, "127.0.0.1", port) for folder, port in pairs]
 
     def __enter__(self) -> "ShardServers":
         try:
-            for folder in self.folders:
-                self._start(folder)
+            for server in self.servers:
+                server.start()
         except BaseException:
             self.stop()
             raise
@@ -297,68 +304,18 @@ class ShardServers:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _start(self, folder: Path) -> None:
-        import xapian
-
-        folder.mkdir(parents=True)
-        xapian.WritableDatabase(str(folder), xapian.DB_CREATE_OR_OPEN).close()
-        port = free_port()
-        log = open(self.log_of(folder), "w")  # noqa: SIM115  # the server's, closed below
-        process = subprocess.Popen(
-            ["xapian-tcpsrv", "--writable", "--interface", "127.0.0.1", f"--port={port}", folder],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.processes.append(process)
-        self.ports.append(port)
-        deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"xapian-tcpsrv on port {port} ended:{self.logs()}")
-            try:  # a client's connection, so that the server's log shows no broken greeting
-                xapian.remote_open("127.0.0.1", port, 1000, 1000).close()
-                return
-            except xapian.NetworkError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"xapian-tcpsrv on port {port} never answered") from None
-                time.sleep(0.05)
-
     def addresses(self) -> str:
-        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+        return ",".join(server.address for server in self.servers)
 
     def pids(self) -> list[int]:
-        return [process.pid for process in self.processes]
-
-    @staticmethod
-    def log_of(folder: Path) -> Path:
-        """index-xapian-2/shard-0's log: index-xapian-2-shard-0.log, beside the index folder
-        (not in it, so not in its size)."""
-        return folder.parent.with_name(f"{folder.parent.name}-{folder.name}.log")
+        return [pid for server in self.servers if (pid := server.pid()) is not None]
 
     def logs(self) -> str:
-        texts = [self.log_of(folder) for folder in self.folders]
-        return "".join(f"\n{t.name}:\n{t.read_text()[-2000:]}" for t in texts if t.exists())
+        return "".join(f"\n{s.logfile}:\n{s.log_tail(20)}" for s in self.servers)
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)  # its own group: see start_new_session
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self.processes.clear()
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the kernel's choice; a server takes it at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        for server in self.servers:
+            server.stop()
 
 
 class ServerMemory(threading.Thread):
@@ -416,15 +373,23 @@ def vm_hwm_kb(pid: int) -> int:
 
 def index_figures(index: Path) -> tuple[float, int | None, list[int] | None]:
     """(MB on disk, segments, documents on each Xapian database) of the index in `index`:
-    Whoosh and Tantivy have segments (bench/search.index_shape), Xapian databases (one, or a
-    shard-K folder each), whose files are summed with the rest of its folder."""
+    Whoosh and Tantivy have segments (bench/search.index_shape), Xapian databases (one, or
+    one in each shard-K folder), whose files are summed with the rest of its folder (the
+    spelling vocabulary, as for the other engines), less the shard servers' logs and
+    pidfiles."""
     databases = sorted(marker.parent for marker in index.rglob("iamglass"))
     if not databases:
         size_mb, segments = index_shape(index)
         return size_mb, segments, None
     import xapian
 
-    size = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+    from search.xapian.servers import LOGFILE, PIDFILE
+
+    size = sum(
+        f.stat().st_size
+        for f in index.rglob("*")
+        if f.is_file() and f.name not in (LOGFILE, PIDFILE)
+    )
     documents = []
     for database in databases:
         opened = xapian.Database(str(database))
