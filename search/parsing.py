@@ -11,10 +11,16 @@ its index did.
 """
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.db.models import Model
+from django.utils.encoding import force_str
+from haystack.constants import DJANGO_CT
 from haystack.fields import SearchField
+from haystack.utils import get_model_ct
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer
 from whoosh.fields import NGRAM, NGRAMWORDS, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, QueryParser
@@ -45,6 +51,43 @@ def parser(search_fields: dict[str, SearchField], words: str = WORDS_PATTERN) ->
     whoosh_parser = QueryParser(content_field, schema=Schema(**fields))
     whoosh_parser.add_plugins([FuzzyTermPlugin])  # "word~2/3", as Haystack's fuzzy writes
     return whoosh_parser
+
+
+def narrowing(
+    backend: Any,
+    narrow_queries: Iterable[str] | None,
+    models: Iterable[type[Model]] | None,
+    limit_to_registered_models: bool | None,
+) -> list[str]:
+    """The query strings a search is narrowed by (facet selections, and the models asked
+    for or registered), in a stable order: each engine adds them as filters that must
+    match and add nothing to the score."""
+    narrow = {force_str(query) for query in narrow_queries or ()}
+    if limit_to_registered_models is None:
+        from django.conf import settings
+
+        limit_to_registered_models = getattr(settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True)
+    if models:
+        model_choices = sorted(get_model_ct(model) for model in models)
+    elif limit_to_registered_models:
+        model_choices = backend.build_models_list()
+    else:
+        model_choices = []
+    if model_choices:
+        narrow.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
+    return sorted(narrow)
+
+
+def warn_of_query_facets(query_facets: object) -> None:
+    """Query facets are not counted, as in the Whoosh engines, so that code moves between
+    engines; a warning says so."""
+    if query_facets:
+        warnings.warn(
+            "Query facets are not counted: Whoosh does not handle query faceting,"
+            " and this engine answers as Chamber's Whoosh engine does.",
+            Warning,
+            stacklevel=3,
+        )
 
 
 def dropped(word: str) -> bool:

@@ -4,7 +4,6 @@ modules of this package. docs/search-engine.md ("Tantivy") says what differs and
 """
 
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -121,13 +120,7 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
             suggestion = self.create_spelling_suggestion(spelling_query or query_string)
         if not query_string or (len(query_string) <= 1 and query_string != "*"):
             return {**EMPTY, "spelling_suggestion": suggestion}
-        if query_facets:  # as in the Whoosh engines, so that code moves between them
-            warnings.warn(
-                "Query facets are not counted: Whoosh does not handle query faceting,"
-                " and this engine answers as Chamber's Whoosh engine does.",
-                Warning,
-                stacklevel=2,
-            )
+        parsing.warn_of_query_facets(query_facets)
         searcher, translator = self._translator()
         query = translator.parse(query_string)
         if query is None or not searcher.num_docs:
@@ -181,25 +174,11 @@ class TantivySearchBackend(BaseSearchBackend):  # type: ignore[misc]  # Haystack
     ) -> TQ:
         """The query with the narrowing queries (facet selections, models) as filters:
         they must match, and add nothing to the score."""
-        narrow_queries = set(narrow_queries or ())
-        if limit_to_registered_models is None:
-            from django.conf import settings
-
-            limit_to_registered_models = getattr(
-                settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True
-            )
-        if models:
-            model_choices = sorted(get_model_ct(model) for model in models)
-        elif limit_to_registered_models:
-            model_choices = self.build_models_list()
-        else:
-            model_choices = []
-        if model_choices:
-            narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
+        narrow = parsing.narrowing(self, narrow_queries, models, limit_to_registered_models)
         filters = [
             TQ.const_score_query(narrowing, 0.0)
-            for narrow in sorted(narrow_queries, key=str)
-            if (narrowing := translator.parse(force_str(narrow))) is not None
+            for one in narrow
+            if (narrowing := translator.parse(one)) is not None
         ]
         if not filters:
             return query

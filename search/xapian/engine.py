@@ -21,7 +21,6 @@ prefixes. Replaced, and why:
 """
 
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -122,13 +121,7 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
             suggestion = self.create_spelling_suggestion(spelling_query or query_string)
         if not query_string or (len(query_string) <= 1 and query_string != "*"):
             return {**EMPTY, "spelling_suggestion": suggestion}
-        if query_facets:  # as in the Whoosh engines, so that code moves between them
-            warnings.warn(
-                "Query facets are not counted: Whoosh does not handle query faceting,"
-                " and this engine answers as Chamber's Whoosh engine does.",
-                Warning,
-                stacklevel=2,
-            )
+        parsing.warn_of_query_facets(query_facets)
         for attempt in (1, 2):
             try:
                 results = self._search(
@@ -211,26 +204,8 @@ class XapianSearchBackend(StockXapianBackend):  # type: ignore[misc]  # untyped
     ) -> xapian.Query:
         """The query with the narrowing queries (facet selections, models) as filters: they
         must match, and add nothing to the score (OP_FILTER)."""
-        narrow_queries = set(narrow_queries or ())
-        if limit_to_registered_models is None:
-            from django.conf import settings
-
-            limit_to_registered_models = getattr(
-                settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True
-            )
-        if models:
-            model_choices = sorted(get_model_ct(model) for model in models)
-        elif limit_to_registered_models:
-            model_choices = self.build_models_list()
-        else:
-            model_choices = []
-        if model_choices:
-            narrow_queries.add(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_choices))
-        filters = [
-            narrowing
-            for narrow in sorted(narrow_queries, key=str)
-            if (narrowing := translator.parse(force_str(narrow))) is not None
-        ]
+        narrow = parsing.narrowing(self, narrow_queries, models, limit_to_registered_models)
+        filters = [narrowing for one in narrow if (narrowing := translator.parse(one)) is not None]
         if not filters:
             return query
         return Q(Q.OP_FILTER, query, filters[0] if len(filters) == 1 else Q(Q.OP_AND, filters))
