@@ -2,10 +2,16 @@
 writer holding the index's lock, and the index's documents and segments counted by the
 engine itself. Tests of one engine's internals skip on the other (`whoosh_only`)."""
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import unittest
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.test import SimpleTestCase
 from haystack import connections
 
 # The tag of test classes that make their own index of a named engine, whatever
@@ -82,3 +88,54 @@ def segment_count() -> int:
     if tantivy():
         return int(backend().opened.searcher().num_segments)
     return len(backend().searcher().reader().leaf_readers())
+
+
+class SwitchedSite:
+    """A site of its own (a SQLite file and an index folder in a temporary folder) run by
+    `manage.py` subprocesses with SEARCH_ENGINE=`engine` (no XAPIAN_SHARDS: a local index):
+    what switching engines by configuration does."""
+
+    def __init__(self, test: SimpleTestCase, engine: str):
+        self.test = test
+        self.folder = tempfile.mkdtemp(prefix="chamber-switch-")
+        test.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        self.index = f"{self.folder}/index"
+        self.env = {
+            **{key: value for key, value in os.environ.items() if key != "XAPIAN_SHARDS"},
+            "DATABASE_URL": f"sqlite:///{self.folder}/chamber.sqlite3",
+            "SEARCH_ENGINE": engine,
+            "SEARCH_PATH": self.index,
+        }
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        self.test.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        return done.stdout
+
+    def assert_finds_what_the_database_holds(self, backend_name: str) -> None:
+        """The configured backend is `backend_name`, a word finds the speeches that hold it,
+        and the index holds every speech."""
+        found = self.manage(
+            "shell",
+            "--no-imports",
+            "-c",
+            "from haystack import connections; from haystack.query import SearchQuerySet;"
+            "from debates.models import Speech;"
+            "print(type(connections['default'].get_backend()).__name__);"
+            "print(SearchQuerySet().auto_query('Palestinians').count(),"
+            " Speech.objects.filter(text__icontains='Palestinian').count());"
+            "print(SearchQuerySet().all().count(), Speech.objects.count())",
+        ).split("\n")
+        self.test.assertEqual(found[0], backend_name)
+        searched, in_database = found[1].split()
+        self.test.assertGreater(int(searched), 0)
+        self.test.assertEqual(searched, in_database)
+        indexed, speeches = found[2].split()
+        self.test.assertEqual(indexed, speeches)
