@@ -28,6 +28,7 @@ from search.tantivy.writing import LOCK_FILE as TANTIVY_LOCK
 from search.whoosh.writers import HOLDER_FILE, read_holder
 from search.xapian.shards import LOCAL_DATABASE
 from search.xapian.shards import LOCK_FILE as XAPIAN_LOCK
+from search.xapian.shards import Shard as XapianShard
 
 SPEECHES_PER_FILE = 250
 # Each engine's write lock in the index folder (an flock).
@@ -170,6 +171,14 @@ class Site:
             return False
 
     def index_commits(self) -> int:
+        if self.engine == "xapian" and self.env.get("XAPIAN_SHARDS"):
+            # Remote shards keep no revision a client can read: the documents they hold
+            # (every commit of a load adds some).
+            try:
+                shards = self.env["XAPIAN_SHARDS"].split(",")
+                return sum(XapianShard(shard).open().get_doccount() for shard in shards)
+            except xapian.Error:
+                return -1
         if self.engine == "xapian":  # the local database's revision: one more each commit
             try:
                 return int(xapian.Database(str(self.index / LOCAL_DATABASE)).get_revision())

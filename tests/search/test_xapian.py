@@ -16,6 +16,7 @@ import threading
 import time
 import unittest
 from collections import Counter
+from pathlib import Path
 
 import xapian
 from django.conf import settings
@@ -36,7 +37,7 @@ from search.xapian.shards import Shard as XapianShard
 from tests.factories import make_debate, make_member, make_speech
 from tests.search.engine import OWN_ENGINE, SwitchedSite
 from tests.search.shards import Shards
-from tests.search.test_faults import KilledLoadTests
+from tests.search.test_faults import KilledLoadTests, Site
 from tests.search.test_search import result_ids
 
 ALIAS = "xapian-only"
@@ -405,6 +406,22 @@ class XapianKilledLoadTests(KilledLoadTests):
     """SIGKILL in the middle of loads that write to a Xapian index: nothing is lost."""
 
     engine = "xapian"
+
+
+@tag(OWN_ENGINE)
+class RemoteKilledLoadTests(KilledLoadTests):
+    """SIGKILL in the middle of loads that write to two real `xapian-tcpsrv` shards, which
+    have no transactions (a killed writer's server commits what it was sent): nothing is
+    lost, and the next load puts everything right."""
+
+    engine = "xapian"
+
+    def site(self, *, files: int, batch: int) -> tuple[Site, Path]:
+        servers = Shards(2).start()
+        self.addCleanup(servers.stop)
+        site, transcripts = super().site(files=files, batch=batch)
+        site.env["XAPIAN_SHARDS"] = servers.setting
+        return site, transcripts
 
 
 class RemoteFacetTests(FacetTests):
