@@ -415,6 +415,10 @@ class RemoteKilledLoadTests(KilledLoadTests):
     lost, and the next load puts everything right."""
 
     engine = "xapian"
+    # Not inherited: it waits for a moment a few milliseconds long (a third file loaded
+    # between two drains, the lock free) that remote writes' timing made it miss in CI; what
+    # it checks, rows left queued between batches, is the queue's and runs on local Xapian.
+    test_killed_between_index_batches_leaves_rows_queued_for_the_next_load = None  # type: ignore[assignment]
 
     def site(self, *, files: int, batch: int) -> tuple[Site, Path]:
         servers = Shards(2).start()
